@@ -86,7 +86,7 @@ def iso_utc(moment: datetime | None) -> str | None:
 
 
 def gmt_from_local(local: datetime | None, offset: timedelta | None) -> datetime | None:
-    """Derive a UTC time from a local one and the post's offset (local − UTC)."""
+    """Derive a UTC time from a local one and the post's offset (local - UTC)."""
     if local is None or offset is None:
         return None
     return local - offset
@@ -155,7 +155,7 @@ class Post:
     parent_id: int = 0
     """``wp:post_parent`` (attachments point at the post they belong to)."""
     gmt_offset: timedelta | None = None
-    """``post_date − post_date_gmt``: the site's offset when the post was written."""
+    """``post_date - post_date_gmt``: the site's offset when the post was written."""
     comments: list[Comment] = field(default_factory=list)
     """The comments of this item, in file order."""
 
@@ -208,3 +208,33 @@ class Comment:
     """``wp:commentmeta``: key → value; a key given several times maps to a list."""
     by_post_author: bool = False
     """Written by the post's author (matched by user id or e-mail, never by name)."""
+
+
+def comment_record(comment: Comment, post: dict[str, Any]) -> dict[str, Any]:
+    """The JSON form of a comment (the ``extract`` record), with its post's summary.
+
+    ``post`` is :meth:`Post.summary`, computed once per post and shared by all
+    its comments. The schema is ``wpmigrate/schema/comment.schema.json``.
+    """
+    return {
+        "id": comment.id,
+        "post_id": comment.post_id,
+        "parent_id": comment.parent_id,
+        "author_name": comment.author_name,
+        "author_email": comment.author_email,
+        "author_url": comment.author_url,
+        "author_ip": comment.author_ip,
+        "user_id": comment.user_id,
+        "date": comment.date,
+        "date_gmt": comment.date_gmt,
+        "content_html": comment.content_html,
+        "status": comment.status,
+        "type": comment.type,
+        "by_post_author": comment.by_post_author,
+        "meta": comment.meta,
+        "post": post,
+    }
+
+
+#: Fields of a comment record a publisher must not see (``--redact`` removes them).
+PRIVATE_FIELDS = ("author_email", "author_ip")

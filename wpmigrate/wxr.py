@@ -1,0 +1,558 @@
+"""Streaming WXR reader: export bytes in, :class:`~wpmigrate.models.Post` records out.
+
+One ``<item>`` is in memory at a time: lxml's pull parser builds it, the reader
+turns it into a :class:`Post` with its :class:`Comment` list, and the element is
+cleared and detached before the next one is read, so memory is bounded by the
+largest post, not by the file.
+
+The WordPress namespace is recognised from the tags themselves (any
+``http(s)://wordpress.org/export/X.Y/``), so WXR 1.0, 1.1 and 1.2 read alike.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from lxml import etree
+
+from .errors import DataError
+from .models import (
+    Author,
+    Comment,
+    Post,
+    Site,
+    gmt_from_local,
+    iso_utc,
+    normalise_status,
+    normalise_type,
+    plain_text,
+)
+from .repair import Repairs, normalise
+from .sources import Source, read_all
+
+_WP_NAMESPACE = re.compile(r"^https?://wordpress\.org/export/\d+\.\d+/$")
+_DC_CREATOR = "{http://purl.org/dc/elements/1.1/}creator"
+_MYSQL_DATE = re.compile(
+    r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]) (?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d"
+)
+_ZERO_DATES = frozenset({"", "0000-00-00 00:00:00", "0000-00-00"})
+
+#: Local names of the ``wp:`` children of an item the reader uses.
+_ITEM_FIELDS = frozenset(
+    {"post_id", "post_date", "post_date_gmt", "post_name", "status", "post_type", "post_parent"}
+)
+_COMMENT_FIELDS = frozenset(
+    {
+        "comment_id",
+        "comment_author",
+        "comment_author_email",
+        "comment_author_url",
+        "comment_author_IP",
+        "comment_date",
+        "comment_date_gmt",
+        "comment_content",
+        "comment_approved",
+        "comment_type",
+        "comment_parent",
+        "comment_user_id",
+        "commentmeta",
+    }
+)
+_META_FIELDS = frozenset({"meta_key", "meta_value"})
+_AUTHOR_FIELDS = frozenset({"author_id", "author_login", "author_email", "author_display_name"})
+
+
+def wp_local_name(tag: object) -> str | None:
+    """The local name of a tag in a WordPress export namespace, else ``None``.
+
+    >>> wp_local_name("{https://wordpress.org/export/1.2/}comment")
+    'comment'
+    >>> wp_local_name("{http://purl.org/dc/elements/1.1/}creator") is None
+    True
+    """
+    if not isinstance(tag, str) or not tag.startswith("{"):
+        return None
+    namespace, _, local = tag[1:].partition("}")
+    return local if _WP_NAMESPACE.match(namespace) else None
+
+
+def _text(element: etree._Element) -> str:
+    """The text of a leaf element: ``''`` for empty (or empty CDATA), never ``None``."""
+    if len(element):
+        return "".join(element.itertext())
+    return element.text or ""
+
+
+class _TagTable(dict[object, str | None]):
+    """Memo of tag → the field it carries (or ``None``), built on first sight of a tag."""
+
+    def __init__(self, wanted: frozenset[str], extra: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.wanted = wanted
+        self.extra = extra or {}
+
+    def __missing__(self, tag: object) -> str | None:
+        local = wp_local_name(tag)
+        if local in self.wanted:
+            key: str | None = local
+        else:
+            key = self.extra.get(tag) if isinstance(tag, str) else None
+        self[tag] = key
+        return key
+
+
+@dataclass(slots=True)
+class _Dates:
+    """Turns MySQL datetimes into ISO 8601, counting what had to be repaired."""
+
+    repairs: Repairs
+
+    def local(self, raw: str) -> tuple[str | None, datetime | None]:
+        """ISO local time, and the datetime when it may be needed for derivation."""
+        value = raw.strip()
+        if _MYSQL_DATE.fullmatch(value):
+            return value[:10] + "T" + value[11:], None
+        moment = self._parse(value)
+        return (None if moment is None else moment.isoformat(timespec="seconds")), moment
+
+    def utc(self, raw: str) -> str | None:
+        value = raw.strip()
+        if _MYSQL_DATE.fullmatch(value):
+            return value[:10] + "T" + value[11:] + "Z"
+        return iso_utc(self._parse(value))
+
+    def moment(self, raw: str) -> datetime | None:
+        value = raw.strip()
+        if _MYSQL_DATE.fullmatch(value):
+            return datetime.fromisoformat(value)
+        return self._parse(value)
+
+    def _parse(self, value: str) -> datetime | None:
+        if value in _ZERO_DATES:
+            return None
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            self.repairs["bad_dates"] += 1
+            return None
+        if moment.tzinfo is not None:
+            moment = (moment - (moment.utcoffset() or timedelta())).replace(tzinfo=None)
+        return moment
+
+
+@dataclass
+class WxrReader:
+    """Reads one export document. Create one per source; iterate :meth:`posts`.
+
+    After iteration, :attr:`site` and :attr:`authors` describe the export.
+    """
+
+    source: str
+    repairs: Repairs = field(default_factory=Repairs)
+    synthetic_ids: Iterator[int] = field(default_factory=lambda: itertools.count(-1, -1))
+    encoding: str | None = None
+    """Overrides the encoding the document declares."""
+    site: Site | None = None
+    authors: dict[str, Author] = field(default_factory=dict)
+    posts_read: int = 0
+    _dates: _Dates = field(init=False)
+    _item_tags: _TagTable = field(init=False)
+    _comment_tags: _TagTable = field(init=False)
+    _meta_tags: _TagTable = field(init=False)
+    _author_tags: _TagTable = field(init=False)
+    _channels: int = 0
+    _in_item: bool = False
+
+    def __post_init__(self) -> None:
+        self._dates = _Dates(self.repairs)
+        item_extra = {"title": "title", "link": "link", "guid": "guid", _DC_CREATOR: "creator"}
+        self._item_tags = _TagTable(_ITEM_FIELDS | {"comment"}, item_extra)
+        self._comment_tags = _TagTable(_COMMENT_FIELDS)
+        self._meta_tags = _TagTable(_META_FIELDS)
+        self._author_tags = _TagTable(_AUTHOR_FIELDS)
+
+    # --- driving the parser -------------------------------------------------------
+
+    def posts(self, chunks: Iterable[bytes]) -> Iterator[Post]:
+        """Yield every item of the export, each with its comments, in file order.
+
+        Raises :class:`DataError` on XML that is not well-formed after repair,
+        after yielding every item completed before the fault.
+        """
+        parser = etree.XMLPullParser(
+            events=("start", "end"),
+            tag=("rss", "channel", "item", "{*}author"),
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            huge_tree=True,  # a 50 MB comment is a text node over libxml2's 10 MB default
+            remove_comments=True,
+            remove_pis=True,
+            collect_ids=False,
+            encoding="utf-8",  # repair.normalise has re-encoded whatever the file was
+        )
+        for chunk in normalise(chunks, self.source, self.repairs, self.encoding):
+            try:
+                parser.feed(chunk)
+            except etree.XMLSyntaxError as exc:
+                yield from self._drain(parser)
+                raise self._syntax_error(exc) from None
+            yield from self._drain(parser)
+        try:
+            parser.close()
+        except etree.XMLSyntaxError as exc:
+            yield from self._drain(parser)
+            raise self._syntax_error(exc) from None
+        yield from self._drain(parser)
+        if self.site is None:
+            raise DataError("not a WXR export: no <channel> element", self.source)
+
+    def _drain(self, parser: etree.XMLPullParser) -> Iterator[Post]:
+        for event, element in parser.read_events():
+            tag = element.tag
+            if tag == "item":
+                if event == "start":
+                    self._in_item = True
+                    if self.site is None:
+                        self._read_site(element.getparent())
+                    continue
+                self._in_item = False
+                post = self._read_post(element)
+                _release(element)
+                self.posts_read += 1
+                yield post
+            elif tag == "channel":
+                if event == "start":
+                    self._channels += 1
+                    if self._channels > 1:
+                        self.repairs["extra_channels"] += 1
+                    self._check_namespace(element)
+                elif self.site is None:
+                    self._read_site(element)
+            elif tag == "rss":
+                pass
+            elif event == "end" and not self._in_item:
+                # a channel-level <wp:author>; an RSS <author> inside an item is not one
+                self._read_author(element)
+
+    def _check_namespace(self, element: etree._Element) -> None:
+        namespaces = (element.nsmap or {}).values()
+        if not any(uri and _WP_NAMESPACE.match(uri) for uri in namespaces):
+            line = element.sourceline or 0
+            raise DataError(
+                "not a WXR export: an RSS feed without WordPress export data "
+                "(no wordpress.org/export namespace); export from Tools > Export",
+                self.source,
+                line,
+            )
+
+    def _syntax_error(self, exc: etree.XMLSyntaxError) -> DataError:
+        line, column = exc.position if exc.position else (0, 0)
+        message = exc.msg or str(exc)
+        message = re.sub(r",? line \d+, column \d+.*$", "", message)
+        if self._in_item:
+            message += f" (inside the item after {self.posts_read} complete posts; it was skipped)"
+        lowered = message.lower()
+        if "premature end" in lowered or "end of data" in lowered or "no element found" in lowered:
+            message = f"the export is truncated: {message}"
+        return DataError(f"malformed XML: {message}", self.source, line, column)
+
+    # --- channel header -------------------------------------------------------------
+
+    def _read_site(self, channel: etree._Element | None) -> None:
+        site = Site(source=self.source)
+        if channel is not None:
+            link = base_site = base_blog = ""
+            for child in channel:
+                tag = child.tag
+                if tag == "title":
+                    site.title = plain_text(_text(child))
+                elif tag == "link":
+                    link = _text(child).strip()
+                else:
+                    local = wp_local_name(tag)
+                    if local == "wxr_version":
+                        site.wxr_version = _text(child).strip()
+                    elif local == "base_site_url":
+                        base_site = _text(child).strip()
+                    elif local == "base_blog_url":
+                        base_blog = _text(child).strip()
+            site.url = base_blog or base_site or link
+        self.site = site
+
+    def _read_author(self, element: etree._Element) -> None:
+        if wp_local_name(element.tag) != "author":
+            return
+        values = {}
+        for child in element:
+            key = self._author_tags[child.tag]
+            if key:
+                values[key] = _text(child).strip()
+        login = values.get("author_login", "")
+        if login:
+            self.authors[login] = Author(
+                login=login,
+                id=_int_or_none(values.get("author_id", "")),
+                email=values.get("author_email", ""),
+                display_name=plain_text(values.get("author_display_name", "")),
+            )
+        # Cleared but left in place: the channel's title and link before it are
+        # read when the first item starts, and released with everything else then.
+        element.clear(keep_tail=False)
+
+    # --- items and comments -------------------------------------------------------
+
+    def _read_post(self, item: etree._Element) -> Post:
+        values: dict[str, str] = {}
+        comment_elements = []
+        tags = self._item_tags
+        for child in item:
+            key = tags[child.tag]
+            if key is None:
+                continue
+            if key == "comment":
+                comment_elements.append(child)
+            elif key == "guid":
+                if child.get("isPermaLink", "true").strip().lower() != "false":
+                    values["guid"] = _text(child).strip()
+            elif key not in values:  # the first of a repeated field wins, as in WordPress
+                values[key] = _text(child)
+
+        post_id = _int_or_none(values.get("post_id", ""))
+        if not post_id:
+            post_id = _id_from_link(values.get("link", "")) or _id_from_link(values.get("guid", ""))
+            if post_id:
+                self.repairs["post_ids_from_links"] += 1
+            else:
+                post_id = next(self.synthetic_ids)
+                self.repairs["missing_post_ids"] += 1
+        dates = self._dates
+        date, local = dates.local(values.get("post_date", ""))
+        date_gmt = dates.utc(values.get("post_date_gmt", ""))
+        offset = None
+        if date is not None and date_gmt is not None:
+            # Only a post knows the site's offset (local - UTC) at the time:
+            # comments without a GMT date borrow it.
+            local = local or dates.moment(values["post_date"])
+            utc = dates.moment(values["post_date_gmt"])
+            if local is not None and utc is not None:
+                offset = local - utc
+        post = Post(
+            id=post_id,
+            title=plain_text(values.get("title", "")),
+            slug=values.get("post_name", "").strip(),
+            url=(values.get("link", "") or values.get("guid", "")).strip(),
+            type=values.get("post_type", "").strip() or "post",
+            status=values.get("status", "").strip(),
+            author=plain_text(values.get("creator", "")),
+            date=date,
+            date_gmt=date_gmt,
+            parent_id=_int_or_none(values.get("post_parent", "")) or 0,
+            gmt_offset=offset,
+        )
+        author = self.authors.get(post.author)
+        for element in comment_elements:
+            post.comments.append(self._read_comment(element, post, author))
+        _dedupe_within_post(post, self.synthetic_ids, self.repairs)
+        return post
+
+    def _read_comment(self, element: etree._Element, post: Post, author: Author | None) -> Comment:
+        values: dict[str, str] = {}
+        meta: dict[str, str | list[str]] = {}
+        tags = self._comment_tags
+        for child in element:
+            key = tags[child.tag]
+            if key is None:
+                continue
+            if key == "commentmeta":
+                _add_meta(meta, child, self._meta_tags)
+            elif key not in values:
+                values[key] = child.text or "" if not len(child) else _text(child)
+
+        repairs = self.repairs
+        comment_id = _int_or_none(values.get("comment_id", ""))
+        if not comment_id:
+            comment_id = next(self.synthetic_ids)
+            repairs["missing_comment_ids"] += 1
+        parent_raw = values.get("comment_parent", "").strip()
+        parent_id = _int_or_none(parent_raw)
+        if parent_id is None:
+            parent_id = 0
+            if parent_raw:
+                repairs["bad_parent_ids"] += 1
+        user_raw = values.get("comment_user_id", "").strip()
+        user_id = _int_or_none(user_raw)
+        if user_id is None:
+            user_id = 0
+            if user_raw:
+                repairs["bad_user_ids"] += 1
+
+        dates = self._dates
+        date, local = dates.local(values.get("comment_date", ""))
+        date_gmt = dates.utc(values.get("comment_date_gmt", ""))
+        if date_gmt is None and date is not None and post.gmt_offset is not None:
+            moment = local or dates.moment(values["comment_date"])
+            date_gmt = iso_utc(gmt_from_local(moment, post.gmt_offset))
+            repairs["derived_gmt_dates"] += 1
+
+        email = values.get("comment_author_email", "").strip()
+        return Comment(
+            id=comment_id,
+            post_id=post.id,
+            parent_id=parent_id,
+            author_name=plain_text(values.get("comment_author", "")),
+            author_email=email,
+            author_url=values.get("comment_author_url", "").strip(),
+            author_ip=values.get("comment_author_IP", "").strip(),
+            user_id=user_id,
+            date=date,
+            date_gmt=date_gmt,
+            content_html=values.get("comment_content", "").strip(),
+            status=normalise_status(values.get("comment_approved", "1")),
+            type=normalise_type(values.get("comment_type", "")),
+            meta=meta,
+            by_post_author=_by_post_author(author, user_id, email),
+        )
+
+
+def _by_post_author(author: Author | None, user_id: int, email: str) -> bool:
+    """The post author wrote it: same user id, or failing that the same e-mail.
+
+    A name proves nothing (anyone can type one), and a user id only counts when
+    the export's author table gives the post author that id.
+    """
+    if author is None:
+        return False
+    if user_id and author.id is not None and user_id == author.id:
+        return True
+    own = author.email.strip().lower()
+    return bool(own) and email.lower() == own
+
+
+def _add_meta(meta: dict[str, str | list[str]], element: etree._Element, tags: _TagTable) -> None:
+    key = value = ""
+    for child in element:
+        field_name = tags[child.tag]
+        if field_name == "meta_key":
+            key = _text(child).strip()
+        elif field_name == "meta_value":
+            value = _text(child)
+    if not key:
+        return
+    present = meta.get(key)
+    if present is None:
+        meta[key] = value
+    elif isinstance(present, list):
+        present.append(value)
+    else:
+        meta[key] = [present, value]
+
+
+def _dedupe_within_post(post: Post, synthetic_ids: Iterator[int], repairs: Repairs) -> None:
+    """Drop exact repeats of a comment in one item; renumber different comments sharing an id."""
+    seen: dict[int, Comment] = {}
+    kept = []
+    for comment in post.comments:
+        first = seen.get(comment.id)
+        if first is None:
+            seen[comment.id] = comment
+        elif first == comment:
+            repairs["duplicate_comments"] += 1
+            continue
+        else:
+            comment.id = next(synthetic_ids)
+            repairs["renumbered_comments"] += 1
+        kept.append(comment)
+    post.comments = kept
+
+
+_ID_IN_LINK = re.compile(r"[?&](?:p|page_id|attachment_id)=(\d+)(?:&|#|$)")
+
+
+def _id_from_link(link: str) -> int | None:
+    """The post id in a default WordPress permalink (``/?p=42``), else ``None``."""
+    found = _ID_IN_LINK.search(link.strip())
+    return int(found.group(1)) if found and int(found.group(1)) else None
+
+
+def _int_or_none(raw: str) -> int | None:
+    """A non-negative ASCII integer (WordPress ids, parents, user ids), else ``None``."""
+    value = raw.strip()
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
+def _release(element: etree._Element) -> None:
+    """Free a processed element and everything before it in its parent."""
+    element.clear(keep_tail=False)
+    parent = element.getparent()
+    if parent is not None:
+        while element.getprevious() is not None:
+            del parent[0]
+
+
+@dataclass
+class ExportReader:
+    """Reads several sources as one export: comments deduplicated by (post id, comment id).
+
+    Iterate :meth:`posts`; afterwards :attr:`sites`, :attr:`authors` and
+    :attr:`repairs` describe everything read.
+    """
+
+    repairs: Repairs = field(default_factory=Repairs)
+    encoding: str | None = None
+    sites: list[Site] = field(default_factory=list)
+    authors: dict[str, Author] = field(default_factory=dict)
+    on_progress: Callable[[int], None] | None = None
+    _synthetic_ids: Iterator[int] = field(default_factory=lambda: itertools.count(-1, -1))
+    _seen_comments: set[int] = field(default_factory=set)
+    _seen_posts: dict[int, int] = field(default_factory=dict)
+
+    def posts(self, sources: Iterable[Source]) -> Iterator[Post]:
+        """Yield the posts of every source in order, each comment once."""
+        for source in sources:
+            reader = WxrReader(source.name, self.repairs, self._synthetic_ids, self.encoding)
+            try:
+                for post in reader.posts(self._chunks(source)):
+                    if self._dedupe(post):
+                        yield post
+            finally:
+                if reader.site is not None:
+                    self.sites.append(reader.site)
+                self.authors.update(reader.authors)
+
+    def _chunks(self, source: Source) -> Iterator[bytes]:
+        progress = self.on_progress
+        for chunk in read_all(source):
+            if progress is not None:
+                progress(len(chunk))
+            yield chunk
+
+    def _dedupe(self, post: Post) -> bool:
+        """Remove comments already read; whether the post is still worth yielding.
+
+        An item that repeats a post already read (same id and header) with no new
+        comment is skipped; different items sharing an id (real exports have
+        them) are all kept.
+        """
+        seen = self._seen_comments
+        fingerprint = hash(tuple(post.summary().values()))
+        repeated_post = self._seen_posts.get(post.id) == fingerprint
+        self._seen_posts[post.id] = fingerprint
+        kept = []
+        base = post.id << 64
+        for comment in post.comments:
+            key = base + comment.id
+            if key in seen:
+                self.repairs["duplicate_comments"] += 1
+                continue
+            seen.add(key)
+            kept.append(comment)
+        post.comments = kept
+        if repeated_post and not kept:
+            self.repairs["duplicate_posts"] += 1
+            return False
+        return True
