@@ -9,11 +9,12 @@ before a fault are still written), 5 output not writable, 70 internal error,
 from __future__ import annotations
 
 import codecs
+import contextlib
 import functools
 import os
 import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterator
+from typing import Any, BinaryIO, TypeVar
 
 import click
 
@@ -23,11 +24,15 @@ from .errors import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     DataError,
+    InputError,
     WpmigrateError,
 )
+from .moderation import Policy, load_blocklist
 from .outputs import output_stream
-from .pipeline import ReadSession, comment_records, post_records
-from .render.jsonl import JsonWriter
+from .pipeline import Conversations, ReadSession, comment_records, post_records
+from .render.jsonl import JsonWriter, dumps
+from .stats import ExportStats
+from .thread import DEFAULT_MAX_DEPTH
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -112,10 +117,93 @@ def output_options(command: F) -> F:
     )(command)
 
 
+def moderation_options(command: F) -> F:
+    """The options that decide what is public, shared by every command that publishes."""
+    decorators = [
+        click.option(
+            "--include",
+            "include",
+            multiple=True,
+            metavar="STATUS",
+            help="Also keep comments with this status (e.g. pending). Repeatable.",
+        ),
+        click.option(
+            "--type",
+            "allow_types",
+            multiple=True,
+            metavar="TYPE",
+            help="Also keep comments of this type (e.g. review). Repeatable.",
+        ),
+        click.option("--no-pings", is_flag=True, help="Drop pingbacks and trackbacks."),
+        click.option(
+            "--ignore-akismet",
+            is_flag=True,
+            help="Keep approved comments Akismet had flagged as spam.",
+        ),
+        click.option(
+            "--blocklist",
+            metavar="FILE",
+            help="Drop comments matching WordPress 'Disallowed Comment Keys' "
+            "(one word, phrase, IP, e-mail or URL part per line).",
+        ),
+        click.option(
+            "--max-links",
+            type=click.IntRange(min=1),
+            metavar="N",
+            help="Drop comments with N or more links (WordPress's moderation limit).",
+        ),
+        click.option(
+            "--drop-orphaned-replies",
+            is_flag=True,
+            help="Drop replies whose parent was dropped, instead of moving them up.",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+def build_policy(
+    include: tuple[str, ...],
+    allow_types: tuple[str, ...],
+    no_pings: bool,
+    ignore_akismet: bool,
+    blocklist: str | None,
+    max_links: int | None,
+    drop_orphaned_replies: bool,
+) -> Policy:
+    """The :class:`Policy` the moderation options describe."""
+    keys: tuple[str, ...] = ()
+    if blocklist is not None:
+        try:
+            with open(blocklist, encoding="utf-8", errors="replace") as handle:
+                keys = load_blocklist(handle)
+        except OSError as exc:
+            raise InputError(f"{blocklist}: cannot read blocklist: {exc.strerror or exc}") from exc
+    return Policy(
+        include_statuses=frozenset(include),
+        allow_types=frozenset(allow_types),
+        pings=not no_pings,
+        akismet=not ignore_akismet,
+        blocklist=keys,
+        max_links=max_links,
+        drop_orphaned_replies=drop_orphaned_replies,
+    )
+
+
 def _session(exports: tuple[str, ...], encoding: str | None, quiet: bool) -> ReadSession:
     session = ReadSession(exports, encoding=encoding, show_progress=not quiet and _stderr_tty())
     session.open()
     return session
+
+
+@contextlib.contextmanager
+def _optional_output(path: str | None, force: bool) -> Iterator[BinaryIO | None]:
+    if path is None:
+        yield None
+        return
+    with output_stream(path, force) as handle:
+        yield handle
 
 
 def _stderr_tty() -> bool:
@@ -180,7 +268,7 @@ def extract(
     with output_stream(output, force) as out:
         writer = JsonWriter(out, fmt, pretty)  # type: ignore[arg-type]
         try:
-            for record in shape(session.posts(), private=not redact):
+            for record in shape(session.groups(), private=not redact):
                 writer.write(record)
         except DataError as exc:
             failure = exc  # what was read before the fault is still written
@@ -188,6 +276,116 @@ def extract(
     _note(quiet, session.summary())
     if failure is not None:
         raise failure
+
+
+@cli.command("thread")
+@input_options
+@moderation_options
+@click.option(
+    "--max-depth",
+    type=click.IntRange(min=0),
+    default=DEFAULT_MAX_DEPTH,
+    show_default=True,
+    help="Deepest nesting; deeper replies are listed at this depth.",
+)
+@click.option("--all-posts", is_flag=True, help="Also write posts with no public comment.")
+@click.option("--rejects", metavar="FILE", help="Write every dropped comment here (JSON Lines).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "json"]),
+    default="jsonl",
+    show_default=True,
+    help="One post per line, or one JSON array (streamed).",
+)
+@click.option("--pretty", is_flag=True, help="Indent the JSON.")
+@click.option("--redact", is_flag=True, help="Leave out commenter e-mails and IPs.")
+@output_options
+@handle_errors
+def thread_command(
+    exports: tuple[str, ...],
+    encoding: str | None,
+    quiet: bool,
+    debug: bool,
+    max_depth: int,
+    all_posts: bool,
+    rejects: str | None,
+    fmt: str,
+    pretty: bool,
+    redact: bool,
+    output: str | None,
+    force: bool,
+    **moderation: Any,
+) -> None:
+    """Rebuild each post's public conversation: one JSON record per post.
+
+    Reads WXR exports, or `wpmigrate extract` output on stdin. Spam, trash,
+    pending and private comments are dropped, each with a reason (--rejects).
+
+    \b
+    Example:
+      wpmigrate thread export.xml > threads.jsonl
+      wpmigrate extract export.xml | wpmigrate thread --rejects dropped.jsonl
+    """
+    policy = build_policy(**moderation)
+    session = _session(exports, encoding, quiet)
+    failure: DataError | None = None
+    with output_stream(output, force) as out, _optional_output(rejects, force) as rejected:
+        writer = JsonWriter(out, fmt, pretty)  # type: ignore[arg-type]
+        rejects_writer = JsonWriter(rejected) if rejected is not None else None
+        conversations = Conversations(
+            policy=policy,
+            max_depth=max_depth,
+            all_posts=all_posts,
+            private=not redact,
+            on_dropped=rejects_writer.write if rejects_writer else None,
+        )
+        try:
+            for record in conversations.records(session.groups()):
+                writer.write(record)
+        except DataError as exc:
+            failure = exc
+        writer.close()
+        if rejects_writer is not None:
+            rejects_writer.close()
+    conversations.ledger.check()
+    _note(quiet, f"{session.summary()}; {conversations.ledger.line()}")
+    if failure is not None:
+        raise failure
+
+
+@cli.command()
+@input_options
+@moderation_options
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON instead of a table.")
+@handle_errors
+def stats(
+    exports: tuple[str, ...],
+    encoding: str | None,
+    quiet: bool,
+    debug: bool,
+    as_json: bool,
+    **moderation: Any,
+) -> None:
+    """Count what an export holds: posts, comments by status and type, threads, repairs.
+
+    The first thing to run on an unknown export. "public" applies the same
+    moderation as `thread` (and its options).
+
+    \b
+    Example:
+      wpmigrate stats export.xml
+      wpmigrate stats --json site.zip | jq .comments_by_status
+    """
+    policy = build_policy(**moderation)
+    session = _session(exports, encoding, quiet)
+    counted = ExportStats()
+    counted.add_all(session.groups(), policy)
+    counted.ledger.check()
+    if as_json:
+        click.echo(dumps(counted.as_dict(session.reader.repairs), pretty=True))
+    else:
+        click.echo(counted.table(session.reader.repairs), nl=False)
 
 
 def main() -> None:

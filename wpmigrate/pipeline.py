@@ -1,27 +1,66 @@
-"""The stages the commands share: read exports with progress and a summary, shape records.
+"""The stages the commands share: parse -> thread -> moderate -> shape records.
 
 Commands in :mod:`wpmigrate.cli` open streams and call these; nothing here
-knows about click, so the library can be used on its own.
+knows about click, so the library can be used on its own. The unit that flows
+through is a *group*: one post's summary and its comment records (dicts in the
+``extract`` schema), so memory is bounded by the largest post.
 """
 
 from __future__ import annotations
 
+import codecs
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from .errors import DataError
+from .jsonl import Group, read_groups
 from .models import PRIVATE_FIELDS, Post, comment_record
+from .moderation import Ledger, Policy, moderate
 from .report import Tally, repairs_line
-from .sources import Source, open_sources
+from .sources import Source, open_sources, read_all
+from .thread import DEFAULT_MAX_DEPTH, Node, max_depth_of, thread
 from .wxr import ExportReader
+
+Record = dict[str, Any]
+
+
+def post_group(post: Post) -> Group:
+    """A post read from WXR as ``(summary, records)``; the summary is shared, not copied."""
+    summary = post.summary()
+    return summary, [comment_record(comment, summary) for comment in post.comments]
+
+
+def _peek(chunks: Iterator[bytes]) -> tuple[bytes, Iterator[bytes]]:
+    """The first non-empty chunk, and an iterator that still yields it."""
+    for chunk in chunks:
+        if chunk:
+
+            def replay(first: bytes = chunk) -> Iterator[bytes]:
+                yield first
+                yield from chunks
+
+            return chunk, replay()
+    return b"", iter(())
+
+
+def input_kind(head: bytes) -> str:
+    """``jsonl`` for extract's output, ``xml`` for anything else (the XML reader judges it)."""
+    text = head.removeprefix(codecs.BOM_UTF8).lstrip()
+    if text.startswith(b"{"):
+        return "jsonl"
+    if text.startswith(b"["):
+        return "json"
+    return "xml"
 
 
 @dataclass
 class ReadSession:
-    """Reading a set of exports: the posts, the running tally and the repairs.
+    """Reading a set of inputs: WXR exports, or ``extract``'s JSON Lines (detected).
 
+    :meth:`groups` yields one group per post; :attr:`tally` counts them and
     ``show_progress`` draws a bar on ``messages`` (meant for a terminal).
     """
 
@@ -32,20 +71,41 @@ class ReadSession:
     reader: ExportReader = field(default_factory=ExportReader)
     tally: Tally = field(default_factory=Tally)
     sources: list[Source] = field(default_factory=list)
+    _advance: Callable[[int], None] | None = None
 
     def open(self) -> None:
         """Resolve every input first, so a mistyped third name fails before any work."""
         self.sources = list(open_sources(self.names))
 
-    def posts(self) -> Iterator[Post]:
-        """Every post of every export, each comment once, counted in :attr:`tally`."""
+    def groups(self) -> Iterator[Group]:
+        """Every post of every input with its comment records, each comment once."""
         if not self.sources:
             self.open()
         self.reader.encoding = self.encoding
         with self._progress():
-            for post in self.reader.posts(self.sources):
-                self.tally.add(post)
-                yield post
+            for source in self.sources:
+                head, chunks = _peek(self._chunks(source))
+                kind = input_kind(head)
+                if kind == "json":
+                    raise DataError(
+                        "a JSON array: give wpmigrate extract's JSON Lines output "
+                        "(its default --format jsonl)",
+                        source.name,
+                        1,
+                    )
+                if kind == "jsonl":
+                    groups: Iterable[Group] = read_groups(chunks, source.name)
+                else:
+                    groups = map(post_group, self.reader.posts_from(chunks, source.name))
+                for group in groups:
+                    self.tally.add(group[1])
+                    yield group
+
+    def _chunks(self, source: Source) -> Iterator[bytes]:
+        for chunk in read_all(source):
+            if self._advance is not None:
+                self._advance(len(chunk))
+            yield chunk
 
     @contextmanager
     def _progress(self) -> Iterator[None]:
@@ -64,11 +124,11 @@ class ReadSession:
             show_percent=bool(total),
             width=30,
         ) as bar:
-            self.reader.on_progress = bar.update
+            self._advance = bar.update
             try:
                 yield
             finally:
-                self.reader.on_progress = None
+                self._advance = None
 
     def summary(self, verb: str = "read") -> str:
         """``read 3 posts, 42 comments (…) from x.xml; repaired: …``."""
@@ -78,29 +138,76 @@ class ReadSession:
         return f"{line}; {repaired}" if repaired else line
 
 
-def redact(record: dict[str, Any]) -> dict[str, Any]:
-    """Remove commenter e-mail and IP from a record."""
+def redact(record: Record) -> Record:
+    """Remove commenter e-mail and IP from a record (in place; returns it)."""
     for name in PRIVATE_FIELDS:
         record.pop(name, None)
     return record
 
 
-def comment_records(posts: Iterable[Post], private: bool = True) -> Iterator[dict[str, Any]]:
-    """One record per comment, each with its post's summary (computed once per post)."""
-    for post in posts:
-        summary = post.summary()
-        for comment in post.comments:
-            record = comment_record(comment, summary)
+def comment_records(groups: Iterable[Group], private: bool = True) -> Iterator[Record]:
+    """One record per comment, each with its post's summary."""
+    for _summary, records in groups:
+        for record in records:
             yield record if private else redact(record)
 
 
-def post_records(posts: Iterable[Post], private: bool = True) -> Iterator[dict[str, Any]]:
+def post_records(groups: Iterable[Group], private: bool = True) -> Iterator[Record]:
     """One record per post: its summary plus its comments (without the repeated post)."""
-    for post in posts:
-        summary = post.summary()
+    for summary, records in groups:
         comments = []
-        for comment in post.comments:
-            record = comment_record(comment, summary)
-            del record["post"]
-            comments.append(record if private else redact(record))
+        for record in records:
+            comment = {key: value for key, value in record.items() if key != "post"}
+            comments.append(comment if private else redact(comment))
         yield {**summary, "comment_count": len(comments), "comments": comments}
+
+
+def post_stats(records: list[Record], kept: list[Record], dropped: list[Record],
+               forest: list[Node]) -> dict[str, Any]:
+    """The ``stats`` object of a thread record."""
+    reasons: dict[str, int] = {}
+    for record in dropped:
+        reasons[record["reason"]] = reasons.get(record["reason"], 0) + 1
+    return {
+        "read": len(records),
+        "kept": len(kept),
+        "dropped": len(dropped),
+        "dropped_by_reason": dict(sorted(reasons.items())),
+        "threads": len(forest),
+        "max_depth": max_depth_of(forest),
+        "author_replies": sum(1 for record in kept if record.get("by_post_author")),
+        "orphans": sum(1 for node in forest if node.get("orphan")),
+        "cycles": sum(1 for node in forest if node.get("cycle")),
+        "reparented": sum(1 for record in kept if "reparented_from" in record),
+    }
+
+
+@dataclass
+class Conversations:
+    """moderate -> thread for each post; the :class:`Ledger` accounts for every comment."""
+
+    policy: Policy = field(default_factory=Policy)
+    max_depth: int = DEFAULT_MAX_DEPTH
+    all_posts: bool = False
+    private: bool = True
+    ledger: Ledger = field(default_factory=Ledger)
+    on_dropped: Callable[[Record], None] | None = None
+
+    def records(self, groups: Iterable[Group]) -> Iterator[Record]:
+        """One ``{"post", "comments", "stats"}`` record per post with a public comment."""
+        for summary, records in groups:
+            kept, dropped = moderate(records, str(summary.get("status", "")), self.policy)
+            self.ledger.add(records, kept, dropped)
+            if self.on_dropped is not None:
+                for record in dropped:
+                    self.on_dropped(record if self.private else redact(dict(record)))
+            if not kept and not self.all_posts:
+                continue
+            if not self.private:
+                kept = [redact(record) for record in kept]
+            forest = thread(kept, self.max_depth)
+            yield {
+                "post": summary,
+                "comments": forest,
+                "stats": post_stats(records, kept, dropped, forest),
+            }

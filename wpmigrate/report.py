@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
-from .models import Post
 from .repair import Repairs
 
 
@@ -18,13 +18,13 @@ class Tally:
     by_status: Counter[str] = field(default_factory=Counter)
     by_type: Counter[str] = field(default_factory=Counter)
 
-    def add(self, post: Post) -> None:
-        """Count one post and its comments."""
+    def add(self, records: list[dict[str, Any]]) -> None:
+        """Count one post and its comment records."""
         self.posts += 1
-        self.comments += len(post.comments)
-        for comment in post.comments:
-            self.by_status[comment.status] += 1
-            self.by_type[comment.type] += 1
+        self.comments += len(records)
+        for record in records:
+            self.by_status[record["status"]] += 1
+            self.by_type[record["type"]] += 1
 
     def line(self) -> str:
         """``3 posts, 42 comments (approved 38, spam 4; comment 40, pingback 2)``."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -506,7 +506,6 @@ class ExportReader:
     encoding: str | None = None
     sites: list[Site] = field(default_factory=list)
     authors: dict[str, Author] = field(default_factory=dict)
-    on_progress: Callable[[int], None] | None = None
     _synthetic_ids: Iterator[int] = field(default_factory=lambda: itertools.count(-1, -1))
     _seen_comments: set[int] = field(default_factory=set)
     _seen_posts: dict[int, int] = field(default_factory=dict)
@@ -514,22 +513,19 @@ class ExportReader:
     def posts(self, sources: Iterable[Source]) -> Iterator[Post]:
         """Yield the posts of every source in order, each comment once."""
         for source in sources:
-            reader = WxrReader(source.name, self.repairs, self._synthetic_ids, self.encoding)
-            try:
-                for post in reader.posts(self._chunks(source)):
-                    if self._dedupe(post):
-                        yield post
-            finally:
-                if reader.site is not None:
-                    self.sites.append(reader.site)
-                self.authors.update(reader.authors)
+            yield from self.posts_from(read_all(source), source.name)
 
-    def _chunks(self, source: Source) -> Iterator[bytes]:
-        progress = self.on_progress
-        for chunk in read_all(source):
-            if progress is not None:
-                progress(len(chunk))
-            yield chunk
+    def posts_from(self, chunks: Iterable[bytes], name: str) -> Iterator[Post]:
+        """Yield the posts of one export given as byte chunks (``name`` is for messages)."""
+        reader = WxrReader(name, self.repairs, self._synthetic_ids, self.encoding)
+        try:
+            for post in reader.posts(chunks):
+                if self._dedupe(post):
+                    yield post
+        finally:
+            if reader.site is not None:
+                self.sites.append(reader.site)
+            self.authors.update(reader.authors)
 
     def _dedupe(self, post: Post) -> bool:
         """Remove comments already read; whether the post is still worth yielding.

@@ -1,0 +1,304 @@
+"""What readers saw: decide which comments are public, and account for every one that is not.
+
+:func:`moderate` splits one post's comment records into those kept and those
+dropped, each drop with a ``reason`` (and a ``detail``). Kept replies whose
+parent was dropped are re-parented to their nearest kept ancestor, or dropped
+with their subtree under ``drop_orphaned_replies``. :class:`Ledger` adds it up
+across posts and checks that ``read = kept + dropped`` before anyone relies on it.
+
+Reasons, in the order they are tested (the first that applies is recorded):
+
+=================  ==========================================================
+``spam``           status ``spam``
+``trash``          status ``trash``
+``post-trashed``   status ``post-trashed`` (its post was trashed)
+``pending``        status ``pending`` (never approved)
+``status``         any other status a plugin wrote
+``private``        a private type: ``note``, ``order_note``, ``action_log``, …
+``unknown-type``   a type that is neither public nor known private
+``ping``           a pingback or trackback, under ``--no-pings``
+``unpublished``    its post is a draft, private, scheduled, trashed, …
+``akismet``        Akismet said spam and the owner never said otherwise
+``blocklist``      matches a ``--blocklist`` entry
+``links``          has ``--max-links`` links or more
+``parent-dropped`` its parent was dropped (``--drop-orphaned-replies``)
+=================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import IntegrityError
+
+Record = dict[str, Any]
+
+PUBLIC_TYPES = frozenset({"comment", "pingback", "trackback"})
+PING_TYPES = frozenset({"pingback", "trackback"})
+#: Types WordPress and WooCommerce use for things no reader sees.
+PRIVATE_TYPES = frozenset({"note", "order_note", "action_log", "webhook_delivery"})
+#: Post statuses whose comments readers saw (``inherit``: attachments, shown with their post).
+PUBLISHED_POST_STATUSES = frozenset({"publish", "inherit", ""})
+#: Statuses with their own drop reason; any other non-approved status is ``status``.
+NAMED_STATUSES = ("spam", "trash", "post-trashed", "pending")
+
+REASONS = (
+    "spam",
+    "trash",
+    "post-trashed",
+    "pending",
+    "status",
+    "private",
+    "unknown-type",
+    "ping",
+    "unpublished",
+    "akismet",
+    "blocklist",
+    "links",
+    "parent-dropped",
+)
+
+# WordPress's own link count (check_comment): an href or a bare // URL.
+_LINK = re.compile(r"""(href\t*?=\t*?['"]?)?(https?:)?//""", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
+_AKISMET_EVENT = re.compile(r's:5:"event";s:\d+:"([^"]*)"')
+_OWNER_APPROVED = frozenset({"report-ham", "status-approved"})
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What counts as public. The defaults are what WordPress showed readers."""
+
+    include_statuses: frozenset[str] = frozenset()
+    """Statuses kept besides ``approved`` (``--include pending``)."""
+    allow_types: frozenset[str] = frozenset()
+    """Types kept besides comment, pingback, trackback (``--type review``)."""
+    pings: bool = True
+    """Keep pingbacks and trackbacks (``--no-pings`` sets False)."""
+    akismet: bool = True
+    """Drop comments Akismet judged spam unless the owner overruled it."""
+    blocklist: tuple[str, ...] = ()
+    """Disallowed keys, lower-cased (``--blocklist FILE``)."""
+    max_links: int | None = None
+    """Drop comments with this many links or more (``--max-links N``)."""
+    drop_orphaned_replies: bool = False
+    """Drop replies whose parent was dropped instead of re-parenting them."""
+
+
+def load_blocklist(lines: Iterable[str]) -> tuple[str, ...]:
+    """Parse WordPress's "Disallowed Comment Keys": one key per line, blanks ignored."""
+    keys = (line.strip().lower() for line in lines)
+    return tuple(dict.fromkeys(key for key in keys if key))
+
+
+def _meta_values(meta: Mapping[str, Any], key: str) -> list[str]:
+    value = meta.get(key)
+    if value is None:
+        return []
+    return [str(item) for item in value] if isinstance(value, list) else [str(value)]
+
+
+def akismet_says_spam(meta: Mapping[str, Any]) -> bool:
+    """Akismet flagged it and the owner never overruled it.
+
+    The owner's word wins: ``akismet_user_result`` false, or a history entry
+    recording ``report-ham`` or ``status-approved``.
+    """
+    if "true" not in (value.strip().lower() for value in _meta_values(meta, "akismet_result")):
+        return False
+    if any(v.strip().lower() == "false" for v in _meta_values(meta, "akismet_user_result")):
+        return False
+    events = (
+        event
+        for entry in _meta_values(meta, "akismet_history")
+        for event in _AKISMET_EVENT.findall(entry)
+    )
+    return not any(event in _OWNER_APPROVED for event in events)
+
+
+def blocklist_match(record: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
+    """The first disallowed key found, as WordPress matches it: a case-insensitive
+    substring of the name, e-mail, URL, IP or content (with or without its tags)."""
+    if not keys:
+        return None
+    content = str(record.get("content_html", ""))
+    fields = (
+        ("name", str(record.get("author_name", ""))),
+        ("email", str(record.get("author_email", ""))),
+        ("url", str(record.get("author_url", ""))),
+        ("ip", str(record.get("author_ip", ""))),
+        ("content", content),
+        ("content", _TAG.sub("", content)),
+    )
+    lowered = [(where, text.lower()) for where, text in fields]
+    for key in keys:
+        for where, text in lowered:
+            if key in text:
+                return f"{key!r} in {where}"
+    return None
+
+
+def count_links(content: str) -> int:
+    """Links in a comment, counted as WordPress counts them for moderation."""
+    return len(_LINK.findall(content))
+
+
+def drop_reason(record: Mapping[str, Any], post_status: str, policy: Policy) -> tuple[str, str] | None:
+    """Why a comment is not public, as ``(reason, detail)``; ``None`` if it is."""
+    status = record.get("status", "")
+    if status != "approved" and status not in policy.include_statuses:
+        reason = status if status in NAMED_STATUSES else "status"
+        return reason, f"status {status}"
+    kind = record.get("type", "comment")
+    if kind not in PUBLIC_TYPES and kind not in policy.allow_types:
+        return ("private" if kind in PRIVATE_TYPES else "unknown-type"), f"type {kind}"
+    if kind in PING_TYPES and not policy.pings:
+        return "ping", f"type {kind}"
+    if post_status not in PUBLISHED_POST_STATUSES:
+        return "unpublished", f"post status {post_status}"
+    meta = record.get("meta") or {}
+    if policy.akismet and akismet_says_spam(meta):
+        return "akismet", "akismet_result true, not overruled by the owner"
+    found = blocklist_match(record, policy.blocklist)
+    if found:
+        return "blocklist", found
+    if policy.max_links is not None:
+        links = count_links(str(record.get("content_html", "")))
+        if links >= policy.max_links:
+            return "links", f"{links} links (limit {policy.max_links})"
+    return None
+
+
+def _dropped(record: Record, reason: str, detail: str) -> Record:
+    return {**record, "reason": reason, "detail": detail}
+
+
+def moderate(
+    records: list[Record], post_status: str, policy: Policy
+) -> tuple[list[Record], list[Record]]:
+    """Split one post's records into ``(kept, dropped)``; dropped ones carry ``reason``/``detail``.
+
+    Kept replies whose parent was dropped get ``parent_id`` = their nearest kept
+    ancestor (0 if none) and ``reparented_from`` = the original parent, or, with
+    ``policy.drop_orphaned_replies``, are dropped as ``parent-dropped``.
+    Kept records are copies; the input is not modified.
+    """
+    by_id: dict[int, Record] = {}
+    for record in records:
+        by_id.setdefault(record["id"], record)
+    verdicts = {id(record): drop_reason(record, post_status, policy) for record in records}
+    dropped_ids = {
+        record["id"] for record in records if verdicts[id(record)] is not None
+    } - {record["id"] for record in records if verdicts[id(record)] is None}
+
+    kept: list[Record] = []
+    dropped: list[Record] = []
+    for record in records:
+        verdict = verdicts[id(record)]
+        if verdict is not None:
+            dropped.append(_dropped(record, *verdict))
+            continue
+        parent_id = record["parent_id"]
+        if parent_id not in dropped_ids:
+            kept.append(dict(record))
+            continue
+        if policy.drop_orphaned_replies:
+            dropped.append(
+                _dropped(record, "parent-dropped", f"under dropped comment {parent_id}")
+            )
+            continue
+        kept.append({**record, "parent_id": _nearest_kept(parent_id, by_id, dropped_ids),
+                     "reparented_from": parent_id})
+
+    if policy.drop_orphaned_replies:
+        kept, more = _drop_descendants_of_dropped(kept, dropped)
+        dropped.extend(more)
+    return kept, dropped
+
+
+def _nearest_kept(parent_id: int, by_id: dict[int, Record], dropped_ids: set[int]) -> int:
+    """Walk up from a dropped parent to the first kept ancestor (0: none, or a loop)."""
+    seen: set[int] = set()
+    current = parent_id
+    while current in dropped_ids and current not in seen:
+        seen.add(current)
+        current = by_id[current]["parent_id"]
+    if current in seen:
+        return 0
+    return current
+
+
+def _drop_descendants_of_dropped(
+    kept: list[Record], dropped: list[Record]
+) -> tuple[list[Record], list[Record]]:
+    """Under ``drop_orphaned_replies``: a kept comment below a dropped reply goes too."""
+    gone = {record["id"] for record in dropped}
+    kept_ids = {record["id"] for record in kept}
+    parent_of = {record["id"]: record["parent_id"] for record in kept}
+    doomed: dict[int, int] = {}
+    for record in kept:
+        seen: set[int] = set()
+        current = record["parent_id"]
+        while current in kept_ids and current not in seen and current not in doomed:
+            seen.add(current)
+            current = parent_of[current]
+        if current in gone or current in doomed:
+            doomed[record["id"]] = current if current in gone else doomed[current]
+    more = [
+        _dropped(record, "parent-dropped", f"under dropped comment {doomed[record['id']]}")
+        for record in kept
+        if record["id"] in doomed
+    ]
+    return [record for record in kept if record["id"] not in doomed], more
+
+
+@dataclass
+class Ledger:
+    """Every comment read, accounted for: kept, or dropped with a reason."""
+
+    read: int = 0
+    kept: int = 0
+    dropped: Counter[str] = field(default_factory=Counter)
+
+    def add(self, records: list[Record], kept: list[Record], dropped: list[Record]) -> None:
+        """Record one post's outcome, checking nothing was lost or duplicated."""
+        given = Counter(id(record) for record in records)
+        if len(kept) + len(dropped) != len(records) or len(given) != len(records):
+            raise IntegrityError(
+                f"moderation lost track of comments: {len(records)} read, "
+                f"{len(kept)} kept + {len(dropped)} dropped"
+            )
+        ids_in = Counter(record["id"] for record in records)
+        ids_out = Counter(record["id"] for record in kept) + Counter(
+            record["id"] for record in dropped
+        )
+        if ids_in != ids_out:
+            raise IntegrityError("moderation output does not hold the comments it was given")
+        self.read += len(records)
+        self.kept += len(kept)
+        self.dropped.update(record["reason"] for record in dropped)
+
+    @property
+    def dropped_total(self) -> int:
+        """Comments dropped, all reasons."""
+        return sum(self.dropped.values())
+
+    def check(self) -> None:
+        """Raise :class:`IntegrityError` unless read = kept + dropped."""
+        if self.read != self.kept + self.dropped_total:
+            raise IntegrityError(
+                f"{self.read} read != {self.kept} kept + {self.dropped_total} dropped"
+            )
+
+    def line(self) -> str:
+        """``45 read = 38 kept + 7 dropped (spam 3, pending 2, trash 1, private 1)``."""
+        reasons = ", ".join(
+            f"{reason} {self.dropped[reason]}"
+            for reason in sorted(self.dropped, key=lambda r: (-self.dropped[r], r))
+        )
+        text = f"{self.read} read = {self.kept} kept + {self.dropped_total} dropped"
+        return f"{text} ({reasons})" if reasons else text
