@@ -512,7 +512,7 @@ class _Item:
     comment_names: list[str]
 
 
-_AVG_ITEM_BYTES = 9_000  # measured; used to spread the timeline, not for sizing
+_AVG_ITEM_BYTES = 20_000  # measured; used to spread the timeline, not for sizing
 _LOOKAHEAD_ITEMS = 250  # late comments arrive within about this many items
 
 
@@ -589,7 +589,7 @@ class _Site:
         for pos, (login, display) in enumerate(chosen):
             if pos:
                 user_id += rng.randint(1, 40)
-            email = f"{login}@{self.domain}"
+            email = f"{login}@{self.domain.removeprefix('www.')}"
             if pos == mixed_case_at:
                 email = email.replace(login, login.capitalize()).replace("example", "Example")
             if pos == empty_email_at:
@@ -748,10 +748,10 @@ class _Timeline:
             kind = "page"
         elif roll < 0.20 and self.last_post is not None:
             kind = "attachment"
-        elif roll < 0.215 and site.menus:
+        elif roll < 0.215 and site.menus and index > 3:
             kind = "nav_menu_item"
             self.menu_left = rng.randint(2, 6)
-        elif roll < 0.245 and site.shop:
+        elif roll < 0.265 and site.shop:
             kind = "shop_order"
 
         if kind in ("attachment", "nav_menu_item"):
@@ -807,7 +807,7 @@ class _Timeline:
                 if times[k] <= times[k - 1]:
                     times[k] = times[k - 1] + 1
         orphans = frozenset(
-            k for k in range(1, n) if kind != "shop_order" and rng.random() < 0.006
+            k for k in range(1, n) if kind != "shop_order" and rng.random() < 0.01
         )
         skel = _Skel(index, post_id, kind, status, site.pick_author(rng), ts, parent_post,
                      times, orphans, [0] * n, {})
@@ -844,11 +844,11 @@ def _heavy_count(rng: random.Random) -> int:
 
 def _post_text(site: _Site, rng: random.Random, ts: int, blocks: bool) -> str:
     parts: list[str] = []
-    count = rng.randint(3, 9)
+    count = rng.randint(3, 14)
     for pos in range(count):
         roll = rng.random()
         if roll < 0.65:
-            body = " ".join(rng.choices(site.sentences, k=rng.randint(2, 7)))
+            body = " ".join(rng.choices(site.sentences, k=rng.randint(2, 9)))
             parts.append(f"<p>{body}</p>" if blocks else body)
             tag = "paragraph"
         elif roll < 0.75:

@@ -388,6 +388,103 @@ def stats(
         click.echo(counted.table(session.reader.repairs), nl=False)
 
 
+@cli.command()
+@input_options
+@moderation_options
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    required=True,
+    metavar="DIR",
+    help="Folder to write the archive into (created if missing).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json"]),
+    default="markdown",
+    show_default=True,
+    help="One Markdown or JSON file per post, plus an index.",
+)
+@click.option(
+    "--layout",
+    type=click.Choice(["flat", "dated"]),
+    default="flat",
+    show_default=True,
+    help="flat: DIR/slug.md; dated: DIR/2010/11/slug.md.",
+)
+@click.option(
+    "--max-depth",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    help="Deepest nesting shown in Markdown (WordPress's largest thread depth setting).",
+)
+@click.option(
+    "--keep-private-fields",
+    is_flag=True,
+    help="Keep commenter e-mails, IPs and comment metadata (for a private backup).",
+)
+@click.option("--all-posts", is_flag=True, help="Also write posts with no public comment.")
+@click.option("--rejects", metavar="FILE", help="Write every dropped comment here (JSON Lines).")
+@click.option("--force", is_flag=True, help="Replace files that already exist in DIR.")
+@handle_errors
+def archive(
+    exports: tuple[str, ...],
+    encoding: str | None,
+    quiet: bool,
+    debug: bool,
+    out_dir: str,
+    fmt: str,
+    layout: str,
+    max_depth: int,
+    keep_private_fields: bool,
+    all_posts: bool,
+    rejects: str | None,
+    force: bool,
+    **moderation: Any,
+) -> None:
+    """Write one file per post with its public conversation, plus an index.
+
+    Reads WXR exports, or `wpmigrate thread`/`extract` output on stdin. The
+    files carry no commenter e-mail or IP (an avatar hash instead) unless
+    --keep-private-fields. Nothing in DIR is replaced without --force.
+
+    \b
+    Example:
+      wpmigrate archive export.xml -o comments/ --format markdown
+      wpmigrate thread export.xml | wpmigrate archive -o data/comments --format json
+    """
+    from .archive import ArchiveOptions, write_archive  # keeps --help fast
+
+    policy = build_policy(**moderation)
+    session = _session(exports, encoding, quiet)
+    options = ArchiveOptions(
+        fmt=fmt,  # type: ignore[arg-type]
+        layout=layout,  # type: ignore[arg-type]
+        max_depth=max_depth,
+        keep_private=keep_private_fields,
+        force=force,
+    )
+    with _optional_output(rejects, force) as rejected:
+        rejects_writer = JsonWriter(rejected) if rejected is not None else None
+        conversations = Conversations(
+            policy=policy,
+            all_posts=all_posts,
+            on_dropped=rejects_writer.write if rejects_writer else None,
+        )
+        result = write_archive(conversations.records(session.groups()), out_dir, options)
+        if rejects_writer is not None:
+            rejects_writer.close()
+    conversations.ledger.check()
+    _note(
+        quiet,
+        f"{session.summary()}; {conversations.ledger.line()}; "
+        f"wrote {len(result.files)} files to {out_dir}",
+    )
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="wpmigrate")

@@ -1,9 +1,10 @@
-"""Read ``wpmigrate extract`` output back: JSON Lines -> one group of records per post.
+"""Read wpmigrate's own JSON Lines back: one group of records per post.
 
-This is what lets ``wpmigrate extract x.xml | wpmigrate thread`` work. Both
-shapes ``extract`` writes are accepted: one comment per line (grouped here by
-consecutive ``post_id``), or one post per line (``--posts``). Lines that are not
-such records stop the run with the line number.
+This is what lets ``wpmigrate extract x.xml | wpmigrate thread`` and
+``wpmigrate thread x.xml | wpmigrate archive`` work. Accepted: ``extract``'s
+comment per line (grouped here by consecutive ``post_id``), ``extract --posts``
+(a post per line), and ``thread`` (a post per line with its reply forest,
+flattened back). Lines that are none of these stop the run with the line number.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .errors import DataError
+from .thread import flatten
 
 Record = dict[str, Any]
 Group = tuple[Record, list[Record]]
@@ -83,19 +85,28 @@ def read_groups(chunks: Iterable[bytes], source: str) -> Iterator[Group]:
             value = json.loads(line)
         except (ValueError, UnicodeDecodeError) as exc:
             raise DataError(f"invalid JSON: {exc}", source, number) from None
-        if isinstance(value, dict) and "post_id" not in value and isinstance(value.get("comments"), list):
-            # a --posts record: the post's fields plus its comments
+        if (
+            isinstance(value, dict)
+            and "post_id" not in value
+            and isinstance(value.get("comments"), list)
+        ):
+            # A post per line: extract --posts (the post's fields plus its comments)
+            # or thread (a "post" object plus the reply forest, flattened here).
             if summary is not None:
                 yield summary, records
-            summary = {k: v for k, v in value.items() if k not in ("comments", "comment_count")}
+            if isinstance(value.get("post"), dict):
+                summary = dict(value["post"])
+                comments = flatten(value["comments"])
+            else:
+                summary = {
+                    k: v for k, v in value.items() if k not in ("comments", "comment_count")
+                }
+                comments = value["comments"]
             if not isinstance(summary.get("id"), int):
                 raise DataError(
                     "not a wpmigrate extract post record: no integer 'id'", source, number
                 )
-            records = []
-            for comment in value["comments"]:
-                record = _check({**comment, "post": summary}, source, number)
-                records.append(record)
+            records = [_check({**comment, "post": summary}, source, number) for comment in comments]
             yield summary, records
             summary, current, records = None, None, []
             continue
