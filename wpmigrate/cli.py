@@ -273,9 +273,9 @@ def extract(
         except DataError as exc:
             failure = exc  # what was read before the fault is still written
         writer.close()
-    _note(quiet, session.summary())
     if failure is not None:
-        raise failure
+        raise failure  # one line: the message already says what was read before it
+    _note(quiet, session.summary())
 
 
 @cli.command("thread")
@@ -349,9 +349,9 @@ def thread_command(
         if rejects_writer is not None:
             rejects_writer.close()
     conversations.ledger.check()
-    _note(quiet, f"{session.summary()}; {conversations.ledger.line()}")
     if failure is not None:
         raise failure
+    _note(quiet, f"{session.summary()}; {conversations.ledger.line()}")
 
 
 @cli.command()

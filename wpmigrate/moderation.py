@@ -237,6 +237,10 @@ def _drop_descendants_of_dropped(
 ) -> tuple[list[Record], list[Record]]:
     """Under ``drop_orphaned_replies``: a kept comment below a dropped reply goes too."""
     gone = {record["id"] for record in dropped}
+    # Name the comment whose drop started it, not a reply dropped because of it.
+    cause = {
+        record["id"]: record["parent_id"] for record in dropped if record["reason"] == "parent-dropped"
+    }
     kept_ids = {record["id"] for record in kept}
     parent_of = {record["id"]: record["parent_id"] for record in kept}
     doomed: dict[int, int] = {}
@@ -247,7 +251,7 @@ def _drop_descendants_of_dropped(
             seen.add(current)
             current = parent_of[current]
         if current in gone or current in doomed:
-            doomed[record["id"]] = current if current in gone else doomed[current]
+            doomed[record["id"]] = cause.get(current, current) if current in gone else doomed[current]
     more = [
         _dropped(record, "parent-dropped", f"under dropped comment {doomed[record['id']]}")
         for record in kept

@@ -73,29 +73,33 @@ def thread(records: Iterable[Record], max_depth: int = DEFAULT_MAX_DEPTH) -> lis
         else:
             children.setdefault(id(first[parent_id]), []).append(node)
 
-    placed = _place(roots, children, max_depth, roots)
-    if placed < len(nodes):
+    reached: set[int] = set()
+    _place(roots, children, max_depth, roots, reached)
+    if len(reached) < len(nodes):
         # Whatever no root reaches hangs off a cycle: break each cycle at its
         # earliest comment and place what then becomes reachable.
-        _break_cycles(nodes, first, children, roots, max_depth)
+        _break_cycles(nodes, first, children, roots, max_depth, reached)
     _sort_all(roots)
     return roots
 
 
 def _place(
-    starts: list[Node], children: dict[int, list[Node]], max_depth: int, top: list[Node]
-) -> int:
+    starts: list[Node],
+    children: dict[int, list[Node]],
+    max_depth: int,
+    top: list[Node],
+    reached: set[int],
+) -> None:
     """Attach every descendant of ``starts`` (already in ``top``) to its container.
 
     A reply's container is its parent's ``replies`` while the parent is shallower
-    than ``max_depth``; past that it shares its parent's container. Returns the
-    number of nodes placed, ``starts`` included.
+    than ``max_depth``; past that it shares its parent's container. Every node
+    placed, ``starts`` included, is added to ``reached`` (by object id).
     """
-    placed = 0
     stack: list[tuple[Node, list[Node]]] = [(node, top) for node in starts]
     while stack:
         node, container = stack.pop()
-        placed += 1
+        reached.add(id(node))
         if node["depth"] < max_depth:
             own, depth = node["replies"], node["depth"] + 1
         else:
@@ -104,7 +108,6 @@ def _place(
             child["depth"] = depth
             own.append(child)
             stack.append((child, own))
-    return placed
 
 
 def _break_cycles(
@@ -113,8 +116,8 @@ def _break_cycles(
     children: dict[int, list[Node]],
     roots: list[Node],
     max_depth: int,
+    reached: set[int],
 ) -> None:
-    reached = {id(node) for node in _walk(roots)}
     for node in nodes:
         if id(node) in reached:
             continue
@@ -135,8 +138,7 @@ def _break_cycles(
         start["cycle"] = True
         start["depth"] = 0
         roots.append(start)
-        _place([start], children, max_depth, roots)
-        reached.update(id(member) for member in _walk([start]))
+        _place([start], children, max_depth, roots, reached)
 
 
 def _walk(forest: list[Node]) -> Iterator[Node]:
