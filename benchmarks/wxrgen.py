@@ -80,6 +80,7 @@ from typing import BinaryIO, TextIO
 from urllib.parse import quote
 
 __all__ = [
+    "PLUGIN_TYPE",
     "RAW_STATUSES",
     "RAW_TYPES",
     "ZERO_DATE",
@@ -96,6 +97,7 @@ __all__ = [
     "parse_size",
     "php_serialize",
     "posts",
+    "truth_record",
     "write_wxr",
 ]
 
@@ -169,7 +171,12 @@ class GenAuthor:
 
 @dataclass
 class GenConfig:
-    """What to generate. Everything is a pure function of these fields."""
+    """What to generate. Everything is a pure function of these fields.
+
+    ``target_bytes`` and ``max_posts`` also shape the site (how the timeline is
+    spread, the comment cap), so two targets give two different sites; the truth
+    for one config never depends on where the writer stops.
+    """
 
     seed: int = 0
     target_bytes: int = 1_000_000
@@ -179,7 +186,7 @@ class GenConfig:
     https_namespace: bool = False
     """Write ``https://wordpress.org/export/...`` namespace URIs."""
     max_comments_per_post: int = 400
-    """Cap; scaled down for tiny targets (``target_bytes // 4000``, at least 40)."""
+    """Cap; scaled down for small targets (``target_bytes // 4000``, at least 2)."""
     max_posts: int | None = None
     """Stop after this many items too (and ``posts()`` ends there)."""
     markup: str = "auto"
@@ -571,9 +578,7 @@ class _Site:
         self.spacing = max(60.0, span / expected)
         self.start_ts = self.end_ts - int(span) - 30 * _DAY
         self.horizon = int(min(3 * _YEAR, max(30 * _DAY, _LOOKAHEAD_ITEMS * self.spacing)))
-        self.max_comments = max(
-            1, min(cfg.max_comments_per_post, max(40, cfg.target_bytes // 4000))
-        )
+        self.max_comments = max(2, min(cfg.max_comments_per_post, cfg.target_bytes // 4000))
 
     # -- setup
 
@@ -709,6 +714,7 @@ class _Timeline:
         self.clock = site.start_ts
         self.last_post: tuple[int, int] | None = None  # (id, index) of the last post/page
         self.menu_left = 0
+        self.menu_at = self.rng.randint(3, 12)  # the site's menu is set up early
 
     def take(self, index: int) -> _Skel:
         while self.next_index <= index:
@@ -744,14 +750,17 @@ class _Timeline:
         if self.menu_left > 0:
             kind = "nav_menu_item"
             self.menu_left -= 1
+        elif index == self.menu_at and site.menus:
+            kind = "nav_menu_item"
+            self.menu_left = rng.randint(2, 6)
         elif roll < 0.06:
             kind = "page"
         elif roll < 0.20 and self.last_post is not None:
             kind = "attachment"
-        elif roll < 0.215 and site.menus and index > 3:
+        elif roll < 0.205 and site.menus and index > 3:
             kind = "nav_menu_item"
             self.menu_left = rng.randint(2, 6)
-        elif roll < 0.265 and site.shop:
+        elif 0.205 <= roll < 0.255 and site.shop:
             kind = "shop_order"
 
         if kind in ("attachment", "nav_menu_item"):
@@ -765,12 +774,12 @@ class _Timeline:
 
         status, n, parent_post = "publish", 0, 0
         if kind == "post":
-            status = _pick(rng, (("publish", 0.875), ("draft", 0.03), ("private", 0.02),
-                                 ("trash", 0.05), ("pending", 0.01), ("future", 0.015)))
+            status = _pick(rng, (("publish", 0.86), ("draft", 0.04), ("private", 0.03),
+                                 ("trash", 0.05), ("pending", 0.005), ("future", 0.015)))
             n = _heavy_count(rng)
-            if status == "trash":
+            if status in ("trash", "draft", "private"):  # had comments before the change
                 n = max(n, 1)
-            elif status in ("draft", "pending", "future") and rng.random() < 0.5:
+            elif status in ("pending", "future") and rng.random() < 0.5:
                 n = 0
         elif kind == "page":
             status = _pick(rng, (("publish", 0.92), ("draft", 0.04), ("private", 0.02),
@@ -920,9 +929,12 @@ def _comment_text(site: _Site, rng: random.Random) -> str:
     elif extra < 0.09:
         paras.insert(rng.randrange(len(paras) + 1),
                      "<code>if ($x &gt; 0 &amp;&amp; $y &lt; 1) { return; }</code>")
-    elif extra < 0.095:
-        paras.append("Wrap it as <![CDATA[ like this ]]> and the importer keeps it, "
-                     "even a[b[0]]>1 works.")
+    if rng.random() < 0.015:
+        paras.append(rng.choice((
+            "Wrap it as <![CDATA[ like this ]]> and the importer keeps it.",
+            "Careful: if (a[b[0]]>1) breaks the feed]]>",
+            "]]> was the culprit 🙈",
+        )))
     return "\n\n".join(paras)
 
 
@@ -1122,7 +1134,7 @@ class _Builder:
             table = (
                 ("note", 0.08 if skel.status in ("draft", "pending", "private") else 0.006),
                 ("pingback", 0.07 if old else 0.04),
-                ("trackback", 0.03 if old else 0.006),
+                ("trackback", 0.03 if old else 0.01),
                 (PLUGIN_TYPE, 0.008 if t > _ts(2014, 1, 1) else 0.0),
                 ("spam", spam_p),
             )
@@ -1140,7 +1152,7 @@ class _Builder:
         for k in skel.orphans:
             parents[k] = -2
         chain: set[int] = set()
-        if n >= 12 and kind != "shop_order" and rng.random() < 0.3:
+        if n >= 12 and kind != "shop_order" and rng.random() < 0.4:
             length = rng.randint(10, min(30, n - 1))
             start = rng.randint(0, n - length - 1)
             kinds[start] = "normal" if kinds[start] != "note" else "note"
@@ -1202,7 +1214,7 @@ class _Builder:
             names.append(name)
 
         # a few posts list a reply before its parent (import order, DB without ORDER BY)
-        if rng.random() < 0.12:
+        if rng.random() < 0.2:
             replies = [k for k in range(n) if parents[k] >= 0]
             if replies:
                 child = rng.choice(replies)
