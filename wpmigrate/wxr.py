@@ -166,6 +166,7 @@ class WxrReader:
     _author_tags: _TagTable = field(init=False)
     _channels: int = 0
     _in_item: bool = False
+    _root_closed: bool = False
 
     def __post_init__(self) -> None:
         self._dates = _Dates(self.repairs)
@@ -206,7 +207,7 @@ class WxrReader:
             parser.close()
         except etree.XMLSyntaxError as exc:
             yield from self._drain(parser)
-            raise self._syntax_error(exc) from None
+            raise self._syntax_error(exc, at_end=True) from None
         yield from self._drain(parser)
         if self.site is None:
             raise DataError("not a WXR export: no <channel> element", self.source)
@@ -234,7 +235,7 @@ class WxrReader:
                 elif self.site is None:
                     self._read_site(element)
             elif tag == "rss":
-                pass
+                self._root_closed = event == "end"
             elif event == "end" and not self._in_item:
                 # a channel-level <wp:author>; an RSS <author> inside an item is not one
                 self._read_author(element)
@@ -250,14 +251,25 @@ class WxrReader:
                 line,
             )
 
-    def _syntax_error(self, exc: etree.XMLSyntaxError) -> DataError:
+    def _syntax_error(self, exc: etree.XMLSyntaxError, at_end: bool = False) -> DataError:
         line, column = exc.position if exc.position else (0, 0)
         message = exc.msg or str(exc)
+        # Fix: libxml2 appends a quote of the text to some messages ("CData section
+        # not finished\n<the comment so far>"): the error must stay one line, and
+        # must not echo comment text. Keep the first line only.
+        message = message.strip().split("\n", 1)[0]
         message = re.sub(r",? line \d+, column \d+.*$", "", message)
         if self._in_item:
-            message += f" (inside the item after {self.posts_read} complete posts; it was skipped)"
+            posts = "post" if self.posts_read == 1 else "posts"
+            message += (
+                f" (inside the item after {self.posts_read} complete {posts}; it was skipped)"
+            )
         lowered = message.lower()
-        if "premature end" in lowered or "end of data" in lowered or "no element found" in lowered:
+        # Fix: the parser raises at close() only when the input ended with the
+        # document still open, whatever libxml2 calls it ("CData section not
+        # finished", "Couldn't find end of Start Tag"): that is a truncated file.
+        truncated = at_end and not self._root_closed
+        if truncated or "premature end" in lowered or "end of data" in lowered:
             message = f"the export is truncated: {message}"
         return DataError(f"malformed XML: {message}", self.source, line, column)
 
@@ -361,61 +373,66 @@ class WxrReader:
         return post
 
     def _read_comment(self, element: etree._Element, post: Post, author: Author | None) -> Comment:
+        # The hot path: every comment of the export passes here, so lookups are
+        # bound to locals and the common case (clean WordPress output) is tested first.
         values: dict[str, str] = {}
         meta: dict[str, str | list[str]] = {}
         tags = self._comment_tags
         for child in element:
             key = tags[child.tag]
-            if key is None:
+            if key is None or key in values:  # the first of a repeated field wins
                 continue
             if key == "commentmeta":
                 _add_meta(meta, child, self._meta_tags)
-            elif key not in values:
-                values[key] = child.text or "" if not len(child) else _text(child)
-
+            elif len(child):
+                values[key] = _text(child)
+            else:
+                values[key] = child.text or ""
+        get = values.get
         repairs = self.repairs
-        comment_id = _int_or_none(values.get("comment_id", ""))
+
+        comment_id = _number(get("comment_id", ""))
         if not comment_id:
             comment_id = next(self.synthetic_ids)
             repairs["missing_comment_ids"] += 1
-        parent_raw = values.get("comment_parent", "").strip()
-        parent_id = _int_or_none(parent_raw)
+        raw = get("comment_parent", "")
+        parent_id = _number(raw)
         if parent_id is None:
             parent_id = 0
-            if parent_raw:
+            if raw.strip():
                 repairs["bad_parent_ids"] += 1
-        user_raw = values.get("comment_user_id", "").strip()
-        user_id = _int_or_none(user_raw)
+        raw = get("comment_user_id", "")
+        user_id = _number(raw)
         if user_id is None:
             user_id = 0
-            if user_raw:
+            if raw.strip():
                 repairs["bad_user_ids"] += 1
 
         dates = self._dates
-        date, local = dates.local(values.get("comment_date", ""))
-        date_gmt = dates.utc(values.get("comment_date_gmt", ""))
+        date, local = dates.local(get("comment_date", ""))
+        date_gmt = dates.utc(get("comment_date_gmt", ""))
         if date_gmt is None and date is not None and post.gmt_offset is not None:
             moment = local or dates.moment(values["comment_date"])
             date_gmt = iso_utc(gmt_from_local(moment, post.gmt_offset))
             repairs["derived_gmt_dates"] += 1
 
-        email = values.get("comment_author_email", "").strip()
+        email = get("comment_author_email", "").strip()
         return Comment(
-            id=comment_id,
-            post_id=post.id,
-            parent_id=parent_id,
-            author_name=plain_text(values.get("comment_author", "")),
-            author_email=email,
-            author_url=values.get("comment_author_url", "").strip(),
-            author_ip=values.get("comment_author_IP", "").strip(),
-            user_id=user_id,
-            date=date,
-            date_gmt=date_gmt,
-            content_html=values.get("comment_content", "").strip(),
-            status=normalise_status(values.get("comment_approved", "1")),
-            type=normalise_type(values.get("comment_type", "")),
-            meta=meta,
-            by_post_author=_by_post_author(author, user_id, email),
+            comment_id,
+            post.id,
+            parent_id,
+            plain_text(get("comment_author", "")),
+            email,
+            get("comment_author_url", "").strip(),
+            get("comment_author_IP", "").strip(),
+            user_id,
+            date,
+            date_gmt,
+            get("comment_content", "").strip(),
+            normalise_status(get("comment_approved", "1")),
+            normalise_type(get("comment_type", "")),
+            meta,
+            _by_post_author(author, user_id, email),
         )
 
 
@@ -477,6 +494,13 @@ def _id_from_link(link: str) -> int | None:
     """The post id in a default WordPress permalink (``/?p=42``), else ``None``."""
     found = _ID_IN_LINK.search(link.strip())
     return int(found.group(1)) if found and int(found.group(1)) else None
+
+
+def _number(raw: str) -> int | None:
+    """:func:`_int_or_none`, with the common case (no spaces) first."""
+    if raw.isdigit() and raw.isascii():
+        return int(raw)
+    return _int_or_none(raw)
 
 
 def _int_or_none(raw: str) -> int | None:
