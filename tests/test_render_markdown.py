@@ -1,0 +1,370 @@
+"""Markdown rendering: layout, escaping, nesting, and what common renderers make of it."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import time
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+from wpmigrate.render.html import comment_html
+from wpmigrate.render.markdown import (
+    escape_text,
+    format_date,
+    html_to_markdown,
+    render_markdown,
+    yaml_string,
+)
+from wpmigrate.thread import thread
+
+ANCHOR = re.compile(r'<a id="comment-(\d+)"></a>')
+ANCHOR_OPEN = re.compile(r'<a id="comment-(\d+)">')  # markdown-it splits off the </a>
+
+
+def comment(cid: int, parent: int = 0, body: str = "Hello.", **fields: Any) -> dict[str, Any]:
+    """A comment record with the fields the pipeline gives."""
+    record = {
+        "id": cid,
+        "post_id": 1,
+        "parent_id": parent,
+        "author_name": f"Name {cid}",
+        "author_email": f"person{cid}@example.org",
+        "author_url": "",
+        "author_ip": "192.0.2.1",
+        "user_id": 0,
+        "date": f"2010-11-12T{(cid // 60) % 24:02d}:{cid % 60:02d}:00",
+        "date_gmt": f"2010-11-12T{(cid // 60) % 24:02d}:{cid % 60:02d}:00Z",
+        "content_html": body,
+        "status": "approved",
+        "type": "comment",
+        "by_post_author": False,
+        "meta": {},
+    }
+    record.update(fields)
+    return record
+
+
+def record_of(comments: list[dict[str, Any]], **post: Any) -> dict[str, Any]:
+    """A thread record as Conversations yields it."""
+    summary = {"id": 1, "title": "A post", "slug": "a-post", "url": "http://blog.example/a/",
+               "type": "post", "status": "publish", "author": "admin",
+               "date": "2010-11-12T03:07:12", "date_gmt": "2010-11-12T11:07:12Z", **post}
+    return {"post": summary, "comments": thread(comments), "stats": {}}
+
+
+def parser(preset: str = "commonmark") -> MarkdownIt:
+    """markdown-it with raw HTML on (our anchors are HTML): "commonmark", or "default"
+    (GFM-like: tables, strikethrough)."""
+    return MarkdownIt(preset, {"html": True})
+
+
+def body_of(markdown: str) -> str:
+    """The document without its front matter."""
+    assert markdown.startswith("---\n")
+    return markdown.split("\n---\n", 1)[1]
+
+
+def anchor_depths(markdown: str, preset: str = "commonmark") -> dict[int, int]:
+    """Comment id -> blockquote nesting where its anchor is, as markdown-it parses it."""
+    depth = 0
+    found: dict[int, int] = {}
+    for token in parser(preset).parse(body_of(markdown)):
+        if token.type == "blockquote_open":
+            depth += 1
+        elif token.type == "blockquote_close":
+            depth -= 1
+        elif token.type == "inline":
+            for child in token.children or []:
+                match = (
+                    ANCHOR_OPEN.fullmatch(child.content) if child.type == "html_inline" else None
+                )
+                if match:
+                    assert int(match.group(1)) not in found, "anchor twice"
+                    found[int(match.group(1))] = depth
+    return found
+
+
+class _Rendered(HTMLParser):
+    """Tags and attributes of rendered HTML."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+RENDERED_TAGS = {"h2", "p", "blockquote", "strong", "em", "a", "code", "br", "ul", "li", "s",
+                 "del", "hr"}
+
+
+def assert_safe_markdown(markdown: str) -> None:
+    """Neither the Markdown bytes nor its rendering hold anything executable."""
+    lowered = markdown.lower()
+    for needle in ("<script", "<iframe", "<img", "<svg", "<style", "javascript:", "vbscript:"):
+        assert needle not in lowered, needle
+    assert not re.search(r"\bon[a-z]+\s*=", lowered)
+    assert not re.search(r"\{\{|\{%", markdown), "template tag"
+    # Raw HTML: only our anchors.
+    for tag in re.findall(r"<[a-zA-Z/][^>]*>", markdown):
+        allowed = ANCHOR_OPEN.fullmatch(tag) or tag == "</a>"
+        assert allowed or re.fullmatch(r"<https?://[^>\s]+>", tag), tag
+    for preset in ("commonmark", "default"):
+        rendered = _Rendered()
+        rendered.feed(parser(preset).render(body_of(markdown)))
+        for tag, attrs in rendered.tags:
+            assert tag in RENDERED_TAGS, tag
+            for name, value in attrs.items():
+                assert name in ("href", "id"), (tag, name)
+                if name == "href":
+                    assert re.match(r"(https?://|mailto:|#comment-\d+$)", value or ""), value
+
+
+# ---------------------------------------------------------------- escaping
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<script>alert(1)</script>",
+        "**bold**",
+        "[x](javascript:alert(1))",
+        "_under_ `code` ~~strike~~ | pipe",
+        "# not a heading",
+        "> not a quote",
+        "- not a list",
+        "+ nor this",
+        "1. nor this",
+        "2) nor this",
+        "=====",
+        "AT&T; &amp; &copy; &#42;",
+        "{{ site.secret }} {% include x %}",
+        "\\*backslash\\",
+        "![img](http://x.example/i.png)",
+        "<http://autolink.example/>",
+        "[ref]: http://x.example/",
+        "Tom & Jerry’s “café” — 日本語 🎉",  # noqa: RUF001
+    ],
+)
+@pytest.mark.parametrize("preset", ["commonmark", "default"])
+def test_escaped_text_renders_as_itself(text: str, preset: str) -> None:
+    rendered = parser(preset).render(escape_text(text)).strip()
+    assert rendered.startswith("<p>") and rendered.endswith("</p>")
+    assert html.unescape(rendered[3:-4]) == text
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=60))
+def test_any_one_line_text_renders_as_itself(text: str) -> None:
+    text = " ".join(text.split())
+    if not text:
+        return
+    rendered = parser().render(escape_text(text)).strip()
+    assert rendered.startswith("<p>") and rendered.endswith("</p>"), rendered
+    assert html.unescape(rendered[3:-4]) == text
+
+
+@pytest.mark.parametrize(
+    "title",
+    ['Tom: "quoted" # not a comment', "it's\nmultiline", "---", "\u2028odd\x85", "{x: 1}"],
+)
+def test_front_matter_strings_are_json_quoted(title: str) -> None:
+    markdown = render_markdown(record_of([comment(1)], title=title))
+    line = next(line for line in markdown.split("\n") if line.startswith("title: "))
+    assert json.loads(line.removeprefix("title: ")) == title
+    assert markdown.split("\n").index("---", 1) > 0  # front matter still closes
+    assert "\u2028" not in yaml_string(title) and "\x85" not in yaml_string(title)
+
+
+def test_yaml_front_matter_parses_if_pyyaml_is_there() -> None:
+    yaml = pytest.importorskip("yaml")
+    title = 'a: b # c "d" \'e\'\n- f'
+    markdown = render_markdown(record_of([comment(1), comment(2, 1)], title=title))
+    meta = yaml.safe_load(markdown.split("---\n")[1])
+    assert meta["title"] == title and meta["comment_ids"] == [1, 2]
+
+
+# ---------------------------------------------------------------- bodies
+
+
+@pytest.mark.parametrize(
+    ("stored", "expected"),
+    [
+        ("a\nb\n\nc", "a  \nb\n\nc"),
+        ("<b>bold</b> and <em>em</em>", "**bold** and _em_"),
+        ("<code>x &lt; y &amp;&amp; z</code>", "`x < y && z`"),
+        ("<code>a`b</code>", "``a`b``"),
+        ("<code>{{ site.secret }}</code>", "&#123;&#123; site.secret }}"),
+        ("<code>&lt;script&gt;</code>", "&lt;script&gt;"),
+        ('<a href="http://x.example/">x</a>', "[x](http://x.example/)"),
+        ("see http://x.example/a_b", "see <http://x.example/a_b>"),
+        ("<blockquote>quoted</blockquote>\n\nreply", "> quoted\n\nreply"),
+        ("<del><s>x</s></del>", "~~x~~"),
+        ("<b></b><del> </del>text", "text"),
+        ("&nbsp;", ""),
+    ],
+)
+def test_bodies(stored: str, expected: str) -> None:
+    assert html_to_markdown(comment_html(stored)) == expected
+
+
+def test_date_format() -> None:
+    assert format_date("2010-11-12T09:10:00") == "November 12, 2010 at 9:10 am"
+    assert format_date("2010-11-12T00:05:00Z") == "November 12, 2010 at 12:05 am UTC"
+    assert format_date("2010-11-12T12:00:00") == "November 12, 2010 at 12:00 pm"
+    assert format_date("garbage") == "" and format_date(None) == ""
+
+
+# ---------------------------------------------------------------- layout
+
+
+def test_replies_nest_as_quote_boxes_and_siblings_get_their_own() -> None:
+    markdown = render_markdown(
+        record_of([comment(1), comment(2, 1), comment(3, 2), comment(4, 1), comment(5)])
+    )
+    assert anchor_depths(markdown) == {1: 0, 2: 1, 3: 2, 4: 1, 5: 0}
+    # 2 and 4 are siblings: two separate blockquotes inside no other.
+    tokens = parser().parse(body_of(markdown))
+    top_level_quotes = [t for t in tokens if t.type == "blockquote_open" and t.level == 0]
+    assert len(top_level_quotes) == 2
+
+
+def test_author_replies_are_marked_and_urls_linked_only_when_http() -> None:
+    markdown = render_markdown(
+        record_of(
+            [
+                comment(1, author_url="javascript:alert(1)"),
+                comment(2, 1, by_post_author=True, author_url="http://blog.example/"),
+            ]
+        )
+    )
+    assert "**Name 1** ·" in markdown
+    assert "**[Name 2](http://blog.example/)** — post author ·" in markdown
+    assert_safe_markdown(markdown)
+
+
+def test_deep_replies_stop_at_max_depth_and_say_whom_they_answer() -> None:
+    chain = [comment(1)] + [comment(i, i - 1) for i in range(2, 16)]
+    markdown = render_markdown(record_of(chain), max_depth=10)
+    depths = anchor_depths(markdown)
+    assert [depths[i] for i in range(1, 16)] == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10, 10, 10, 10]
+    # 11 is at depth 10, nested under 10 as usual; 12-15 are shown beside their parent.
+    assert "in reply to [Name 10]" not in markdown
+    assert [f"in reply to [Name {i}](#comment-{i})" in markdown for i in range(11, 15)] == [
+        True
+    ] * 4
+    assert markdown.count("in reply to") == 4
+    flat = render_markdown(record_of(chain), max_depth=0)
+    assert set(anchor_depths(flat).values()) == {0}
+    assert flat.count("in reply to") == 14
+
+
+def test_a_chain_ten_thousand_deep_renders() -> None:
+    chain = [comment(1, body="x")] + [comment(i, i - 1, body="x") for i in range(2, 10_001)]
+    start = time.perf_counter()
+    for tree_depth in (128, 20_000):
+        record = {"post": {"id": 1, "title": "t"},
+                  "comments": thread(chain, tree_depth), "stats": {}}
+        markdown = render_markdown(record)
+        assert len(ANCHOR.findall(markdown)) == 10_000
+        assert max(len(line) - len(line.lstrip("> ")) for line in markdown.split("\n")) <= 20
+    assert time.perf_counter() - start < 20
+
+
+def test_pings_are_listed_under_mentions() -> None:
+    markdown = render_markdown(
+        record_of(
+            [
+                comment(1, type="pingback", author_name="Other blog » Post",
+                        author_url="http://other.example/post/"),
+                comment(2),
+                comment(3, type="trackback", author_name="No link", author_url="ftp://x"),
+            ]
+        )
+    )
+    body = body_of(markdown)
+    assert body.index("## Comments") < body.index("## Mentions")
+    assert ('- <a id="comment-1"></a>[Other blog » Post](http://other.example/post/) · '
+            "pingback · November 12, 2010") in body
+    assert '- <a id="comment-3"></a>No link · trackback' in body
+    assert anchor_depths(markdown) == {1: 0, 2: 0, 3: 0}
+
+
+def test_a_ping_with_replies_stays_in_the_conversation() -> None:
+    markdown = render_markdown(record_of([comment(1, type="pingback"), comment(2, 1)]))
+    assert "## Mentions" not in markdown
+    assert anchor_depths(markdown) == {1: 0, 2: 1}
+
+
+def test_front_matter_fields() -> None:
+    markdown = render_markdown(record_of([comment(5), comment(3, 5), comment(9)], id=77))
+    head = markdown.split("\n---\n", 1)[0].split("\n")[1:]
+    assert head == [
+        'title: "A post"',
+        'date: "2010-11-12T03:07:12"',
+        'url: "http://blog.example/a/"',
+        "post_id: 77",
+        'author: "admin"',
+        "comment_count: 3",
+        "comment_ids: [3, 5, 9]",
+    ]
+
+
+def test_no_private_field_reaches_markdown() -> None:
+    markdown = render_markdown(record_of([comment(1), comment(2, 1)]))
+    assert "@example.org" not in markdown and "192.0.2.1" not in markdown
+
+
+# ---------------------------------------------------------------- hostile input
+
+HOSTILE = [
+    "<script>alert(1)</script>", "<iframe src=//x.example/>", "<img src=x onerror=alert(1)>",
+    '<a href="javascript:alert(1)">x</a>', "<b onclick=alert(1)>", "</b>", "<p>", "</p>",
+    "<blockquote>", "</blockquote>", "<code>", "</code>", "&lt;script&gt;", "javascript:",
+    "onload=", "\n", "\n\n", "<", ">", "&", "> ", "# ", "- ", "1. ", "```", "~~~", "***",
+    "[x](javascript:alert(1))", "{{ x }}", "{% x %}", "<del>", "</del>", "<em>", "</em>",
+    "`", "\\", "|", "<a href=\"http://ok.example/\">", "</a>", "<br>", "    ", "\t",
+    "www.example.com", "&#106;avascript:", "<svg/onload=alert(1)>", "=====", "<style>",
+]  # fmt: skip
+hostile_text = st.lists(
+    st.one_of(st.sampled_from(HOSTILE), st.text(max_size=6)), max_size=12
+).map("".join)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(hostile_text, hostile_text, st.integers(min_value=0, max_value=8), hostile_text),
+        min_size=1,
+        max_size=8,
+    ),
+    st.integers(min_value=0, max_value=3),
+)
+def test_hostile_comments_render_safely_and_keep_the_structure(
+    rows: list[tuple[str, str, int, str]], max_depth: int
+) -> None:
+    comments = []
+    for index, (name, body, parent, url) in enumerate(rows, start=1):
+        comments.append(
+            comment(index, parent if parent < index else 0, body, author_name=name,
+                    author_url=url)
+        )
+    record = record_of(comments, title=rows[0][0])
+    markdown = render_markdown(record, max_depth=max_depth)
+    assert_safe_markdown(markdown)
+    expected: dict[int, int] = {}
+    stack = [(node, 0) for node in record["comments"]]
+    while stack:
+        node, depth = stack.pop()
+        expected[node["id"]] = min(depth, max_depth)
+        stack.extend((reply, depth + 1) for reply in node["replies"])
+    for preset in ("commonmark", "default"):
+        assert anchor_depths(markdown, preset) == expected

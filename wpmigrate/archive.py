@@ -1,0 +1,246 @@
+"""``wpmigrate archive``: one file per post plus an index, written safely into a folder.
+
+How a run goes:
+
+1. Every file is rendered into a hidden staging folder inside DIR
+   (``DIR/.wpmigrate-staging-XXXX/``, same file system, so moving is a rename).
+   Posts are named in input order in this process (:class:`wpmigrate.paths.PostNamer`);
+   rendering a post is a pure function of (record, options) → bytes
+   (:func:`render_post`), ready to be farmed out to worker processes later.
+2. The index files (``index.json``, and ``index.md`` for Markdown) join the staged set.
+3. Conflicts are checked before anything is moved: without ``force``, any
+   target that exists stops the run with :class:`OutputError` (exit 5) naming
+   the first and counting them, and DIR is left exactly as it was.
+4. Each file is renamed into place with :func:`os.replace` (atomic per file).
+
+On any error or interrupt the staging folder is removed: DIR never holds a
+half-written file. Bad input part-way (exit 4) writes nothing at all, unlike
+``extract``/``thread``, since a half archive would look complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .errors import OutputError
+from .paths import PostNamer
+from .render.html import safe_url
+from .render.json_archive import dumps, render_json
+from .render.markdown import (
+    DEFAULT_MAX_DEPTH,
+    escape_text,
+    format_day,
+    front_matter,
+    link_destination,
+    one_line,
+    render_markdown,
+    walk,
+)
+
+Format = Literal["markdown", "json"]
+Layout = Literal["flat", "dated"]
+
+EXTENSIONS = {"markdown": ".md", "json": ".json"}
+STAGING_PREFIX = ".wpmigrate-staging-"
+
+
+@dataclass
+class ArchiveOptions:
+    """How to write an archive (the ``archive`` command's options)."""
+
+    fmt: Format = "markdown"
+    layout: Layout = "flat"
+    max_depth: int = DEFAULT_MAX_DEPTH
+    """Deepest reply nesting shown in Markdown (the JSON keeps ``thread``'s tree)."""
+    keep_private: bool = False
+    """Keep commenter e-mails, IPs and comment meta (for a private backup)."""
+    force: bool = False
+    """Replace files that already exist in the folder."""
+    jobs: int = 1
+    """Worker processes for rendering (accepted; rendering is sequential for now)."""
+
+
+@dataclass
+class ArchiveResult:
+    """What :func:`write_archive` wrote."""
+
+    files: list[str] = field(default_factory=list)
+    """Relative paths (POSIX separators): the posts in input order, then the index files."""
+    posts: int = 0
+    comments: int = 0
+    """Public comments written (pingbacks and trackbacks included)."""
+
+
+def index_names(fmt: Format) -> list[str]:
+    """The index files of an archive in this format."""
+    return ["index.json", "index.md"] if fmt == "markdown" else ["index.json"]
+
+
+def render_post(record: Mapping[str, Any], options: ArchiveOptions) -> bytes:
+    """One post's file. Pure: depends only on its arguments (safe in a process pool)."""
+    if options.fmt == "json":
+        return render_json(record, options.keep_private)
+    # "replace": a lone surrogate from JSON input must not stop the run.
+    return render_markdown(record, options.max_depth).encode("utf-8", "replace")
+
+
+def index_entry(record: Mapping[str, Any], path: str) -> dict[str, Any]:
+    """The index line of one post: what it is, where it was, where its file is."""
+    post: Mapping[str, Any] = record.get("post") or {}
+    return {
+        "post_id": post.get("id"),
+        "title": post.get("title", ""),
+        "type": post.get("type", ""),
+        "date": post.get("date"),
+        "date_gmt": post.get("date_gmt"),
+        "url": post.get("url", ""),
+        "file": path,
+        "comment_count": len(walk(list(record.get("comments") or []))),
+    }
+
+
+def render_index_json(entries: list[dict[str, Any]], options: ArchiveOptions) -> bytes:
+    """``index.json``: every post, in input order, with its file and comment count."""
+    return dumps(
+        {
+            "format": options.fmt,
+            "layout": options.layout,
+            "post_count": len(entries),
+            "comment_count": sum(entry["comment_count"] for entry in entries),
+            "posts": entries,
+        }
+    )
+
+
+def render_index_markdown(entries: list[dict[str, Any]]) -> bytes:
+    """``index.md``: a list of posts linking to their files and original pages."""
+    total = sum(entry["comment_count"] for entry in entries)
+    head = front_matter(
+        [("title", "Comments"), ("post_count", len(entries)), ("comment_count", total)]
+    )
+    lines = []
+    for entry in entries:
+        title = one_line(entry["title"]) or escape_text(f"Post {entry['post_id']}")
+        count = entry["comment_count"]
+        parts = [f"- [{title}]({link_destination(entry['file'])})"]
+        day = format_day(entry["date"])
+        if day:
+            parts.append(day)
+        parts.append(f"{count} comment{'' if count == 1 else 's'}")
+        url = safe_url(entry["url"])
+        if url:
+            parts.append(f"[original]({link_destination(url)})")
+        lines.append(" · ".join(parts))
+    body = "\n## Posts\n\n" + "\n".join(lines) + "\n" if lines else ""
+    return (head + body).encode("utf-8")
+
+
+def _prepare_folder(out_dir: str) -> None:
+    if os.path.lexists(out_dir) and not os.path.isdir(out_dir):
+        raise OutputError(f"{out_dir}: not a folder")
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{out_dir}: cannot create folder: {exc.strerror or exc}") from exc
+
+
+def _stage(staging: str, relative: str, data: bytes) -> None:
+    path = os.path.join(staging, *relative.split("/"))
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "xb") as handle:
+            handle.write(data)
+    except OSError as exc:
+        raise OutputError(f"{relative}: cannot write: {exc.strerror or exc}") from exc
+
+
+def _inside(path: str, root: str) -> bool:
+    return os.path.commonpath([path, root]) == root
+
+
+def _check_targets(out_dir: str, files: list[str], force: bool) -> None:
+    """Refuse before moving anything: existing files (without force), and clashes
+    no force can fix (a folder where a file goes, a file where a folder goes,
+    a subfolder that is a link leading out of DIR)."""
+    root = os.path.realpath(out_dir)
+    existing = []
+    for relative in files:
+        target = os.path.join(out_dir, *relative.split("/"))
+        parent = os.path.dirname(target)
+        if os.path.lexists(parent) and not os.path.isdir(parent):
+            raise OutputError(f"{parent}: not a folder (needed for {relative})")
+        # realpath resolves the existing part: a symlinked "2010/" counts even
+        # though "2010/11/" is still to be made.
+        if not _inside(os.path.realpath(parent), root):
+            raise OutputError(f"{parent}: leads outside {out_dir}")
+        if os.path.isdir(target) and not os.path.islink(target):
+            raise OutputError(f"{target}: is a folder")
+        if os.path.lexists(target):
+            existing.append(target)
+    if existing and not force:
+        more = len(existing) - 1
+        also = f" (and {more} more file{'s' if more > 1 else ''})" if more else ""
+        raise OutputError(f"{existing[0]}: already exists{also}; use --force to replace")
+
+
+def _move_into_place(staging: str, out_dir: str, files: list[str]) -> None:
+    # Flush the staged data to disk once for the whole set before the renames
+    # make it visible (cheaper than an fsync per file for thousands of posts).
+    if hasattr(os, "sync"):
+        os.sync()
+    for relative in files:
+        parts = relative.split("/")
+        target = os.path.join(out_dir, *parts)
+        try:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            os.replace(os.path.join(staging, *parts), target)
+        except OSError as exc:
+            raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from exc
+
+
+def write_archive(
+    records: Iterable[Mapping[str, Any]], out_dir: str, options: ArchiveOptions
+) -> ArchiveResult:
+    """Write one file per thread record plus the index files into ``out_dir``.
+
+    ``records`` are ``thread`` records (``{"post", "comments", "stats"}``), e.g.
+    from :meth:`wpmigrate.pipeline.Conversations.records`; they are consumed one
+    at a time. Raises :class:`OutputError` (nothing replaced) when a target
+    exists without ``options.force`` or the folder cannot be written.
+    """
+    if options.fmt not in EXTENSIONS:
+        raise ValueError(f"unknown archive format {options.fmt!r}")
+    _prepare_folder(out_dir)
+    try:
+        staging = tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir)
+    except OSError as exc:
+        raise OutputError(f"{out_dir}: cannot write: {exc.strerror or exc}") from exc
+    result = ArchiveResult()
+    try:
+        indexes = index_names(options.fmt)
+        namer = PostNamer(EXTENSIONS[options.fmt], options.layout, reserved=indexes)
+        entries = []
+        for record in records:
+            path = namer.name(record.get("post") or {})
+            _stage(staging, path, render_post(record, options))
+            entry = index_entry(record, path)
+            entries.append(entry)
+            result.files.append(path)
+            result.posts += 1
+            result.comments += entry["comment_count"]
+        _stage(staging, "index.json", render_index_json(entries, options))
+        if "index.md" in indexes:
+            _stage(staging, "index.md", render_index_markdown(entries))
+        result.files.extend(indexes)
+        _check_targets(out_dir, result.files, options.force)
+        _move_into_place(staging, out_dir, result.files)
+    finally:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(staging)
+    return result

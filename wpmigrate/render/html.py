@@ -1,0 +1,327 @@
+"""Comment HTML as WordPress showed it, made safe to publish as-is.
+
+WordPress stores a comment as text with a little HTML and prints it through
+``comment_text``'s filters: :func:`make_clickable` turns bare URLs into links
+and :func:`wpautop` applies the paragraph rules (a blank line starts a
+paragraph, a single newline is a line break). :func:`comment_html` does the
+same and then sanitises the result with nh3 down to what WordPress lets
+commenters write (``$allowedtags``) plus the ``<p>``/``<br>`` that wpautop
+itself produces, so a template can print it without escaping.
+
+Policy (:func:`comment_html`):
+
+* Tags: ``a`` (href, title), ``abbr`` (title), ``b``, ``blockquote`` (cite),
+  ``cite``, ``code``, ``del`` (datetime), ``em``, ``i``, ``q`` (cite), ``s``,
+  ``strike``, ``strong``, and ``p``, ``br``. Any other tag is removed and its
+  text kept; ``script``/``style`` go with their content.
+* Links: only ``http``, ``https`` and ``mailto`` hrefs (relative ones too are
+  dropped: they pointed at the old site); every link gets ``rel="nofollow ugc"``.
+  ``cite`` attributes: ``http``/``https`` only.
+* Belt and braces for people who grep published files: text that merely reads
+  like an attack (``javascript:``, ``onclick=``) is written with a character
+  reference (``javascript&#58;``), which displays the same.
+
+Everything here is a pure function of its input, safe to call from worker processes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from urllib.parse import quote
+
+import nh3
+
+#: WordPress's ``$allowedtags`` (what commenters may write) and their attributes.
+COMMENT_TAGS: dict[str, frozenset[str]] = {
+    "a": frozenset({"href", "title"}),
+    "abbr": frozenset({"title"}),
+    "b": frozenset(),
+    "blockquote": frozenset({"cite"}),
+    "cite": frozenset(),
+    "code": frozenset(),
+    "del": frozenset({"datetime"}),
+    "em": frozenset(),
+    "i": frozenset(),
+    "q": frozenset({"cite"}),
+    "s": frozenset(),
+    "strike": frozenset(),
+    "strong": frozenset(),
+}
+#: wpautop's own output. Allowed because we produce it: without it the paragraph
+#: rules (the look of every multi-paragraph comment) would be lost.
+AUTOP_TAGS = frozenset({"p", "br"})
+LINK_REL = "nofollow ugc"
+HREF_SCHEMES = frozenset({"http", "https", "mailto"})
+WEB_SCHEMES = frozenset({"http", "https"})
+
+# Block-level tags, as wpautop lists them.
+_BLOCKS = (
+    r"(?:table|thead|tfoot|caption|col|colgroup|tbody|tr|td|th|div|dl|dd|dt|ul|ol|li|pre"
+    r"|form|map|area|blockquote|address|math|style|p|h[1-6]|hr|fieldset|legend|section"
+    r"|article|aside|hgroup|header|footer|nav|figure|figcaption|details|menu|summary)"
+)
+# `[^<>]*` rather than `[^>]*` inside tags: a run of "<p<p<p…" then fails fast at
+# the next "<" instead of rescanning to the end of the text from every candidate.
+_BLOCK_OPEN = re.compile(r"(<" + _BLOCKS + r"[\s/>])", re.IGNORECASE)
+_BLOCK_CLOSE = re.compile(r"(</" + _BLOCKS + r">)", re.IGNORECASE)
+_HR = re.compile(r"(<hr\s*/?>)", re.IGNORECASE)
+_DOUBLE_BR = re.compile(r"<br\s*/?>\s*<br\s*/?>", re.IGNORECASE)
+_ANY_TAG = re.compile(r"<[^<>]*>")
+_PARAGRAPH_SPLIT = re.compile(r"\n[ \t]*\n")
+_EMPTY_P = re.compile(r"<p>\s*</p>")
+_P_IN_DIV = re.compile(r"<p>([^<]+)</(div|address|form)>", re.IGNORECASE)
+_P_AROUND_BLOCK = re.compile(r"<p>\s*(</?" + _BLOCKS + r"[^<>]*>)\s*</p>", re.IGNORECASE)
+_P_AROUND_LI = re.compile(r"<p>(<li[^<>]*>.*?)</p>", re.IGNORECASE)
+_P_BLOCKQUOTE = re.compile(r"<p><blockquote([^<>]*)>", re.IGNORECASE)
+_P_BEFORE_BLOCK = re.compile(r"<p>\s*(</?" + _BLOCKS + r"[^<>]*>)", re.IGNORECASE)
+_P_AFTER_BLOCK = re.compile(r"(</?" + _BLOCKS + r"[^<>]*>)\s*</p>", re.IGNORECASE)
+_BR_VARIANTS = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_NEWLINE_NOT_AFTER_BR = re.compile(r"(?<!<br />)\n")
+_BR_AFTER_BLOCK = re.compile(r"(</?" + _BLOCKS + r"[^<>]*>)\s*<br />", re.IGNORECASE)
+_BR_BEFORE_BLOCK = re.compile(
+    r"<br />(\s*</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)[^<>]*>)", re.IGNORECASE
+)
+_PRE = re.compile(r"<pre[\s>].*?</pre>", re.IGNORECASE | re.DOTALL)
+_PRE_PLACEHOLDER = re.compile(r"<pre wp-pre-tag-(\d+)></pre>")
+
+
+def _trim_lines(text: str) -> str:
+    # wpautop's `\s*\n` done line by line: the regex would rescan long runs of
+    # spaces quadratically, and comments are untrusted input.
+    return "\n".join(line.rstrip(" \t") for line in text.split("\n"))
+
+
+def wpautop(text: str) -> str:
+    """WordPress's paragraph rules: blank line → ``<p>``, single newline → ``<br />``.
+
+    A port of ``wpautop($text, $br = true)`` for comment-sized HTML: blocks such
+    as ``<blockquote>`` are not wrapped in ``<p>``, newlines inside tags are left
+    alone, and no ``<br />`` is put next to a block tag.
+
+    >>> wpautop("Hi El,\\nYes!\\n\\n~LaVonne")
+    '<p>Hi El,<br />\\nYes!</p>\\n<p>~LaVonne</p>'
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        return ""
+    # Like WordPress, keep <pre> out of the paragraph rules. Its tag does not
+    # survive sanitising, so its lines are kept as line breaks instead.
+    pres: list[str] = []
+    if "<pre" in text.lower():
+
+        def hold(match: re.Match[str]) -> str:
+            pres.append(match.group(0).replace("\n", "<br />\n"))
+            return f"<pre wp-pre-tag-{len(pres) - 1}></pre>"
+
+        text = _PRE.sub(hold, text)
+    text = _DOUBLE_BR.sub("\n\n", text + "\n")
+    text = _BLOCK_OPEN.sub(r"\n\n\1", text)
+    text = _BLOCK_CLOSE.sub(r"\1\n\n", text)
+    text = _HR.sub(r"\1\n\n", text)
+    # A newline inside a tag (<a\nhref=…>) is not a line break.
+    text = _ANY_TAG.sub(lambda tag: tag.group(0).replace("\n", " "), text)
+    text = _trim_lines(text)
+    paragraphs = [part.strip("\n") for part in _PARAGRAPH_SPLIT.split(text)]
+    text = "".join(f"<p>{part}</p>\n" for part in paragraphs if part.strip())
+    text = _EMPTY_P.sub("", text)
+    text = _P_IN_DIV.sub(r"<p>\1</p></\2>", text)
+    text = _P_AROUND_BLOCK.sub(r"\1", text)
+    text = _P_AROUND_LI.sub(r"\1", text)
+    text = _P_BLOCKQUOTE.sub(r"<blockquote\1><p>", text)
+    text = text.replace("</blockquote></p>", "</p></blockquote>")
+    text = _P_BEFORE_BLOCK.sub(r"\1", text)
+    text = _P_AFTER_BLOCK.sub(r"\1", text)
+    text = _BR_VARIANTS.sub("<br />", text)
+    text = _NEWLINE_NOT_AFTER_BR.sub("<br />\n", text)
+    text = _BR_AFTER_BLOCK.sub(r"\1", text)
+    text = _BR_BEFORE_BLOCK.sub(r"\1", text)
+    # The last paragraph's newline was turned into a <br /> before </p>: undo it,
+    # and drop the <br /> that the final "\n" of the text got.
+    text = text.replace("<br />\n</p>", "</p>")
+    text = text.removesuffix("<br />\n")
+    if pres:
+        text = _PRE_PLACEHOLDER.sub(lambda match: pres[int(match.group(1))], text)
+    return text.strip()
+
+
+# --------------------------------------------------------------------------- links
+
+_URL_IN_TEXT = re.compile(
+    r"(?<![\w/.@=\"'&;:#%-])((?:https?://|www\.)[^\s<>\"'`{}|\\^\[\]]+)", re.IGNORECASE
+)
+_TAG_NAME = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)")
+# Inside these, text is not linked (WordPress's make_clickable skips the same).
+_NO_LINKS = frozenset({"a", "code", "pre", "script", "style", "textarea"})
+
+
+def _trim_url(url: str) -> tuple[str, str]:
+    """Split trailing punctuation (and an unbalanced ``)``) off a URL found in text."""
+    rest = ""
+    while url:
+        last = url[-1]
+        if last in ".,;:!?" or (last == ")" and url.count("(") < url.count(")")):
+            url, rest = url[:-1], last + rest
+        else:
+            break
+    return url, rest
+
+
+def _link(match: re.Match[str]) -> str:
+    url, rest = _trim_url(match.group(1))
+    if len(url) <= len("www.") or url.lower() in ("http://", "https://"):
+        return match.group(0)
+    href = url if "://" in url else "http://" + url
+    return f'<a href="{href}" rel="nofollow">{url}</a>{rest}'
+
+
+def make_clickable(html: str) -> str:
+    """Turn bare ``http(s)://`` and ``www.`` URLs in text into links, as WordPress does.
+
+    Text inside ``<a>``, ``<code>`` and ``<pre>`` is left alone. The input may be
+    hostile: the result is sanitised afterwards, never trusted on its own.
+    """
+    if "://" not in html and "www." not in html.lower():
+        return html
+    out: list[str] = []
+    skipping = 0
+    position = 0
+    for tag in _ANY_TAG.finditer(html):
+        text = html[position : tag.start()]
+        out.append(_URL_IN_TEXT.sub(_link, text) if not skipping else text)
+        out.append(tag.group(0))
+        position = tag.end()
+        name = _TAG_NAME.match(tag.group(0))
+        if name and name.group(2).lower() in _NO_LINKS:
+            skipping = max(0, skipping - 1) if name.group(1) else skipping + 1
+    text = html[position:]
+    out.append(_URL_IN_TEXT.sub(_link, text) if not skipping else text)
+    return "".join(out)
+
+
+# Characters that do not belong raw in a published URL. Percent-encoding them
+# keeps links working and leaves no quote, space or angle bracket to break out of
+# an attribute or a Markdown link.
+_URL_SAFE = "/:?#[]@!$&'*+,;=%~-._"
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
+_CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]")
+_SCRIPTISH_SCHEME = re.compile(r"(javascript|vbscript|livescript)(:)", re.IGNORECASE)
+
+
+def safe_url(url: object, schemes: frozenset[str] = WEB_SCHEMES) -> str | None:
+    """``url`` normalised for publishing if its scheme is one of ``schemes``, else ``None``.
+
+    Relative URLs are refused (they pointed at the old site). Spaces, quotes,
+    angle brackets, parentheses and non-ASCII characters are percent-encoded, and a
+    ``javascript:`` inside an http URL's query becomes ``javascript%3A``.
+
+    >>> safe_url("http://example.com/a b")
+    'http://example.com/a%20b'
+    >>> safe_url("javascript:alert(1)") is None
+    True
+    """
+    if not isinstance(url, str):
+        return None
+    # Browsers ignore surrounding blanks and tabs or newlines anywhere in a URL
+    # ("java\tscript:"), so judge the scheme the way they would read it.
+    compact = url.strip("\x00\x20\t\n\r\f\v").replace("\t", "").replace("\n", "")
+    compact = compact.replace("\r", "")
+    match = _SCHEME.match(compact)
+    if not match or match.group(1).lower() not in schemes:
+        return None
+    scheme = match.group(1).lower()
+    rest = compact[match.end() :]
+    if scheme in WEB_SCHEMES and not rest.startswith("//"):
+        return None
+    if len(rest.strip("/")) == 0:
+        return None
+    encoded = quote(_CONTROL_OR_SPACE.sub(" ", rest), safe=_URL_SAFE, errors="replace")
+    encoded = _SCRIPTISH_SCHEME.sub(r"\1%3A", encoded)
+    return f"{scheme}:{encoded}"
+
+
+# --------------------------------------------------------------------------- sanitiser
+
+_SCRIPTISH_TEXT = re.compile(r"(javascript|vbscript|livescript)\s*:", re.IGNORECASE)
+_HANDLER_TEXT = re.compile(r"\b(on[a-z]+)(\s*)=", re.IGNORECASE)
+_SUSPICIOUS_ATTRIBUTE = re.compile(
+    r"(javascript|vbscript|livescript)\s*:|\bon[a-z]+\s*=|[<>]", re.IGNORECASE
+)
+# nh3 escapes "<" in text and quotes attribute values with '"' (escaping '"'), so
+# this splits its output into tags and text exactly.
+_SANITISED_TAG = re.compile(r'<(?:[^>"]|"[^"]*")*>')
+
+
+def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+    if attribute == "href":
+        return safe_url(value, HREF_SCHEMES)
+    if attribute == "cite":
+        return safe_url(value, WEB_SCHEMES)
+    if _SUSPICIOUS_ATTRIBUTE.search(value):
+        # A title or datetime has no business holding these; a harmless value
+        # never does, and dropping a tooltip loses nothing a reader needs.
+        return None
+    return value
+
+
+def _make_cleaner() -> Callable[[str], str]:
+    options = {
+        "tags": set(COMMENT_TAGS) | set(AUTOP_TAGS),
+        # Gone with their content: never shown to readers (an iframe's content is
+        # raw text that would otherwise come out as escaped markup).
+        "clean_content_tags": {"script", "style", "iframe", "noscript", "noembed", "noframes",
+                               "template"},
+        "attributes": {tag: set(names) for tag, names in COMMENT_TAGS.items() if names},
+        "attribute_filter": _attribute_filter,
+        "url_schemes": set(HREF_SCHEMES),
+        "link_rel": LINK_REL,
+        "strip_comments": True,
+    }
+    if hasattr(nh3, "Cleaner"):  # nh3 >= 0.3: build the rules once
+        return nh3.Cleaner(**options).clean  # type: ignore[arg-type]
+    return lambda html: nh3.clean(html, **options)  # type: ignore[arg-type]
+
+
+_clean = _make_cleaner()
+
+
+def _defuse_text(html: str) -> str:
+    """Write ``javascript:`` and ``onclick=`` in text with character references."""
+    if not (_SCRIPTISH_TEXT.search(html) or _HANDLER_TEXT.search(html)):
+        return html
+    out: list[str] = []
+    position = 0
+    for tag in _SANITISED_TAG.finditer(html):
+        out.append(_defuse_segment(html[position : tag.start()]))
+        out.append(tag.group(0))
+        position = tag.end()
+    out.append(_defuse_segment(html[position:]))
+    return "".join(out)
+
+
+def _defuse_segment(text: str) -> str:
+    text = _SCRIPTISH_TEXT.sub(lambda m: m.group(0)[:-1] + "&#58;", text)
+    return _HANDLER_TEXT.sub(r"\1\2&#61;", text)
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>\n?")
+
+
+def sanitise(html: str) -> str:
+    """Sanitise HTML to the comment policy (see the module docstring), without wpautop."""
+    # A paragraph that held only a removed tag (<img>, <iframe>) would be an empty gap.
+    return _EMPTY_PARAGRAPH.sub("", _defuse_text(_clean(html))).strip()
+
+
+def comment_html(content: object) -> str:
+    """A stored comment as publishable HTML: links made, paragraphs applied, sanitised.
+
+    >>> comment_html('Hi<script>alert(1)</script>\\n<a href="javascript:x" onclick="y">z</a>')
+    '<p>Hi<br>\\n<a rel="nofollow ugc">z</a></p>'
+    """
+    if not isinstance(content, str) or not content.strip():
+        return ""
+    if _SURROGATE.search(content):  # possible in JSON input; nh3 needs valid Unicode
+        content = _SURROGATE.sub("\ufffd", content)
+    return sanitise(wpautop(make_clickable(content)))

@@ -1,0 +1,82 @@
+"""One post's public conversation as a JSON file: the ``thread`` record, made publishable.
+
+The shape is ``thread``'s (``{"post", "comments", "stats"}``, replies nested in
+``replies``) with three differences, so a static site template can use the
+file as it is:
+
+* comment fields go through :func:`wpmigrate.privacy.public_fields`: no e-mail,
+  IP or meta unless ``keep_private``; an ``avatar`` hash pair instead;
+* ``content_html`` is the comment as WordPress displayed it (paragraph rules
+  applied) and sanitised to the tags WordPress lets commenters use
+  (:func:`wpmigrate.render.html.comment_html`): print it without escaping;
+* ``author_url`` is kept only when it is an http(s) URL (else ``""``), so it can
+  be put in an ``href``. Names and titles stay plain text: escape them.
+
+Output is pretty-printed (indent 2), UTF-8, with a trailing newline and keys in
+a fixed order, so the same export always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ..privacy import public_forest
+from ..thread import DEFAULT_MAX_DEPTH, flatten, thread
+from .html import comment_html, safe_url
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def dumps(value: Any) -> bytes:
+    """Pretty JSON as UTF-8 bytes with a trailing newline.
+
+    A lone surrogate (possible in JSON read from stdin) cannot be written as
+    UTF-8; it is kept as its ``\\uXXXX`` escape, which is still valid JSON.
+    """
+    text = json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+    if _SURROGATE.search(text):
+        text = _SURROGATE.sub(lambda match: f"\\u{ord(match.group(0)):04x}", text)
+    return text.encode("utf-8")
+
+
+def _deeper_than(forest: list[Mapping[str, Any]], limit: int) -> bool:
+    """Whether any reply sits more than ``limit`` levels down (iterative; tolerates
+    hand-made nodes without ``replies``)."""
+    stack = [(node, 0) for node in forest]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        stack.extend((reply, depth + 1) for reply in node.get("replies") or ())
+    return False
+
+
+def archive_record(record: Mapping[str, Any], keep_private: bool = False) -> dict[str, Any]:
+    """The publishable form of a thread record (see the module docstring)."""
+    forest = list(record.get("comments") or [])
+    if _deeper_than(forest, DEFAULT_MAX_DEPTH):
+        # Deeper nesting than thread's default breaks JSON readers (and the
+        # encoder's recursion); re-nest the way ``thread`` does.
+        forest = thread(flatten(forest), DEFAULT_MAX_DEPTH)
+    comments = public_forest(forest, keep_private)
+    stack = list(comments)
+    while stack:
+        node = stack.pop()
+        if "content_html" in node:
+            node["content_html"] = comment_html(node["content_html"])
+        if "author_url" in node:
+            node["author_url"] = safe_url(node["author_url"]) or ""
+        stack.extend(node["replies"])
+    return {
+        "post": dict(record.get("post") or {}),
+        "comments": comments,
+        "stats": dict(record.get("stats") or {}),
+    }
+
+
+def render_json(record: Mapping[str, Any], keep_private: bool = False) -> bytes:
+    """A thread record as the bytes of its JSON archive file."""
+    return dumps(archive_record(record, keep_private))

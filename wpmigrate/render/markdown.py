@@ -1,0 +1,450 @@
+"""One post's public conversation as a Markdown file with YAML front matter.
+
+Layout (see :func:`render_markdown`)::
+
+    ---
+    title: "Day 11: Confessions of a Complete Flake"
+    date: "2010-11-12T03:07:12"
+    ...
+    comment_ids: [1020, 1022]
+    ---
+
+    ## Comments
+
+    <a id="comment-1020"></a>**eagledove11** · November 12, 2010 at 4:12 am
+
+    Well I think you're fabulous! …
+
+    > <a id="comment-1022"></a>**[LaVonne Ellis](http://…/)** — post author · …
+    >
+    > I just love getting comments …
+
+    ## Mentions
+
+    - <a id="comment-1001"></a>[Topsy.com](http://…) · pingback · November 10, 2010
+
+Replies are blockquotes nested under their parent, each comment its own quote
+box, down to ``max_depth``; deeper ones sit at that depth, saying whom they
+answer. Pingbacks and trackbacks are listed under "Mentions".
+
+Safety: comment HTML goes through :func:`wpmigrate.render.html.comment_html`
+(nh3) first, then html2text with every piece of text escaped by
+:func:`escape_text`, so nothing a commenter typed can become Markdown syntax,
+raw HTML, a template tag (``{{ }}``, ``{% %}``) or a link. The only raw HTML
+in the output is the ``<a id="comment-N"></a>`` anchors written here.
+Nothing here recurses per reply level.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from .html import comment_html, safe_url
+
+DEFAULT_MAX_DEPTH = 10
+PING_TYPES = frozenset({"pingback", "trackback"})
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July",
+    "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+# --------------------------------------------------------------------------- escaping
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# Everywhere: characters that open emphasis, code, links, strikethrough, tables.
+_INLINE = re.compile(r"([\\`*_\[\]~|])")
+_ENTITY_LIKE = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+# At the start of a line: headings, block quotes (already &gt;), list items,
+# setext underlines, definition lists, ordered lists.
+_LINE_START = re.compile(
+    r"^([ \t]*)(#|[-+=:](?=[\s\-+=:]|$)|\d{1,9}(?=[.)](?:\s|$)))", re.MULTILINE
+)
+_SCRIPTISH = re.compile(r"((?:java|vb|live)script\s*):", re.IGNORECASE)
+_HANDLER = re.compile(r"\b(on[a-z]+\s*)=", re.IGNORECASE)
+
+
+def clean_text(text: str) -> str:
+    """Drop control characters and replace lone surrogates (neither can be published)."""
+    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", text))
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    lead, marker = match.group(1), match.group(2)
+    if marker[0].isdigit():
+        # "1." / "1)" would start an ordered list: escape the punctuation after it.
+        return lead + marker + "\\"
+    return f"{lead}\\{marker}"
+
+
+def escape_text(text: str) -> str:
+    r"""Plain text as Markdown that displays exactly that text, whatever it holds.
+
+    >>> escape_text("<script>alert(1)</script> **bold** [x](javascript:y)")
+    '&lt;script&gt;alert(1)&lt;/script&gt; \\*\\*bold\\*\\* \\[x\\](javascript\\:y)'
+    """
+    text = _INLINE.sub(r"\\\1", clean_text(text))
+    text = _ENTITY_LIKE.sub("&amp;", text)
+    text = text.replace("<", "&lt;").replace(">", "&gt;")
+    # "{" as a character reference: a backslash would still leave "{{"/"{%" for
+    # Jekyll's Liquid or Hugo to run, and "{:" for kramdown's attribute lists.
+    text = text.replace("{", "&#123;")
+    text = _LINE_START.sub(_escape_line_start, text)
+    # Harmless once escaped, but spelled so that no grep for attacks trips on it.
+    text = _SCRIPTISH.sub(r"\1\\:", text)
+    return _HANDLER.sub(r"\1\\=", text)
+
+
+def one_line(text: object) -> str:
+    """A name or title as one line of escaped Markdown text."""
+    return escape_text(" ".join(str(text or "").split()))
+
+
+def link_destination(url: str) -> str:
+    """A URL already passed through :func:`safe_url`, escaped for ``[text](url)``."""
+    return re.sub(r"([\\\[\]()<>])", r"\\\1", url)
+
+
+# YAML 1.1 readers take NEL, U+2028/9 for line breaks and refuse C1 controls and
+# BOMs; "<", ">", "{" and the "=" / ":" of onclick= / javascript: are escaped too, so the
+# bytes of a hostile title read as data, never as markup, to any tool or grep.
+_YAML_ESCAPE = re.compile(
+    r"[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff<>{]"
+    r"|(?<=script)\s*:|(?<=\bon[a-z])[a-z]*\s*=",
+    re.IGNORECASE,
+)
+
+
+def _yaml_escape(match: re.Match[str]) -> str:
+    text = match.group(0)
+    return text[:-1] + f"\\u{ord(text[-1]):04x}"
+
+
+def yaml_string(value: object) -> str:
+    r"""A YAML double-quoted scalar (JSON string syntax, which YAML accepts).
+
+    The value reads back unchanged; see :data:`_YAML_ESCAPE` for what is escaped.
+
+    >>> print(yaml_string('Tom: "<b>" #1'))
+    "Tom: \"\u003cb\u003e\" #1"
+    """
+    text = _SURROGATE.sub("\ufffd", str(value))
+    return _YAML_ESCAPE.sub(_yaml_escape, json.dumps(text, ensure_ascii=False))
+
+
+def _yaml_scalar(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return yaml_string(value)
+
+
+# --------------------------------------------------------------------------- HTML -> Markdown
+
+_CODE_UNSAFE = re.compile(
+    r"<[A-Za-z/!?]|\{[{%]|[%}]\}|(?:java|vb|live)script\s*:|\bon[a-z]+\s*=", re.IGNORECASE
+)
+_EMPTY_INLINE = re.compile(
+    r"<(a|abbr|b|cite|code|del|em|i|q|s|strike|strong)(?:\s[^<>]*)?>\s*</\1>", re.IGNORECASE
+)
+# Kinds of inline marks: a tag nested in one of its own kind adds nothing but
+# would write "~~~~" (a code fence at a line start) or "****" (a rule).
+_MARK_KIND = {
+    "b": "strong", "strong": "strong", "em": "em", "i": "em",
+    "del": "strike", "s": "strike", "strike": "strike",
+}  # fmt: skip
+_FENCE_START = re.compile(r"^((?:> ?)*)([`~]{3})")
+_MARKS_ONLY = re.compile(r"^((?:> ?)*)[ \t]*([*_~`])(?:[ \t]*\2)+[ \t]*$")
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
+def _converter_class() -> type:
+    """html2text's converter with escaping done right (built lazily: keeps --help fast)."""
+    import html2text
+
+    class Converter(html2text.HTML2Text):
+        """Escapes every piece of text (html2text leaves ``<``, entities and more raw)."""
+
+        def __init__(self) -> None:
+            super().__init__(bodywidth=0)
+            self.unicode_snob = True  # keep “curly quotes” and — dashes as written
+            self.use_automatic_links = True
+            self.tag_callback = Converter._tag  # type: ignore[assignment]
+            self._code: list[str] | None = None
+            self._marks: dict[str, int] = {}
+
+        def handle_charref(self, name: str) -> None:
+            self.handle_data(self.charref(name))
+
+        def handle_entityref(self, name: str) -> None:
+            if name == "nbsp":
+                if self._code is not None:
+                    self._code.append(" ")
+                else:  # html2text's own placeholder, turned into U+00A0 at the end
+                    super().handle_data("&nbsp_place_holder;", True)
+                return
+            ref = self.entityref(name)
+            if ref:
+                self.handle_data(ref)
+
+        def handle_data(self, data: str, entity_char: bool = False) -> None:
+            if self._code is not None:
+                self._code.append(data)
+                return
+            href = self.maybe_automatic_link
+            if href is not None and data == href and safe_url(href) == href:
+                # html2text writes it as the autolink <href>; safe_url() == href means
+                # it is http(s) with nothing to escape.
+                super().handle_data(data, True)
+                return
+            # entity_char=True: skip html2text's partial escaping; ours is complete.
+            super().handle_data(escape_text(data), True)
+
+        def _end_code(self) -> None:
+            content = " ".join("".join(self._code or ()).split("\n"))
+            self._code = None
+            if not content.strip():
+                return
+            if _CODE_UNSAFE.search(content) or _CONTROL.search(content):
+                # A code span shows its text raw; text that looks like markup or a
+                # template tag is shown as escaped plain text instead.
+                self.handle_data(content)
+                return
+            longest = max((len(run) for run in re.findall(r"`+", content)), default=0)
+            fence = "`" * (longest + 1)
+            pad = " " if content[0] in "` " or content[-1] in "` " else ""
+            super().handle_data(f"{fence}{pad}{content}{pad}{fence}", True)
+
+        @staticmethod
+        def _tag(
+            self: Converter, tag: str, attrs: dict[str, str | None], start: bool
+        ) -> bool:
+            if self._code is not None:
+                if tag == "code" and not start:
+                    self._end_code()
+                elif tag == "br" and start:
+                    self._code.append(" ")
+                return True  # nothing inside code is markup
+            if tag == "code":
+                if start:
+                    self._code = []
+                return True
+            kind = _MARK_KIND.get(tag)
+            if kind is not None:
+                depth = self._marks.get(kind, 0)
+                self._marks[kind] = depth + 1 if start else max(0, depth - 1)
+                if (start and depth > 0) or (not start and depth > 1):
+                    return True
+            # Titles are tooltips: html2text would write them raw ("title", *[abbr]: …).
+            attrs.pop("title", None)
+            return False
+
+    return Converter
+
+
+_CONVERTER: type | None = None
+
+
+def html_to_markdown(html: str) -> str:
+    """Sanitised comment HTML (from :func:`comment_html`) as Markdown text."""
+    global _CONVERTER
+    if not html:
+        return ""
+    if _CONVERTER is None:
+        _CONVERTER = _converter_class()
+    # Empty inline elements would leave bare marks ("****" is a rule, "~~~~" a fence).
+    previous = None
+    while previous != html:
+        previous, html = html, _EMPTY_INLINE.sub("", html)
+    text = _tidy(_CONVERTER().handle(html))
+    return text if text.strip() else ""  # only no-break spaces: nothing to show
+
+
+def _tidy(text: str) -> str:
+    lines = []
+    for raw in text.split("\n"):
+        hard_break = raw.endswith("  ") and raw.strip() != ""
+        line = raw.strip(" \t")
+        if _MARKS_ONLY.match(line):
+            continue  # only emphasis marks left: a thematic break, not content
+        fence = _FENCE_START.match(line)
+        if fence:
+            line = f"{fence.group(1)}\\{line[len(fence.group(1)) :]}"
+        lines.append(line + "  " if hard_break else line)
+    text = _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip("\n")
+    # A hard break needs a next line in the same paragraph; elsewhere drop it.
+    return re.sub(r"  (\n\n|\n?$)", r"\1", text)
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def format_date(value: object) -> str:
+    """``2010-11-12T09:10:00`` → ``November 12, 2010 at 9:10 am`` (WordPress's default)."""
+    if not isinstance(value, str):
+        return ""
+    gmt = value.endswith("Z")
+    try:
+        moment = datetime.fromisoformat(value.removesuffix("Z"))
+    except ValueError:
+        return ""
+    hour = moment.hour % 12 or 12
+    half = "am" if moment.hour < 12 else "pm"
+    text = f"{_MONTHS[moment.month - 1]} {moment.day}, {moment.year} at {hour}:{moment.minute:02d}"
+    return f"{text} {half}" + (" UTC" if gmt else "")
+
+
+def format_day(value: object) -> str:
+    """``2010-11-12T09:10:00`` → ``November 12, 2010``."""
+    full = format_date(value)
+    return full.split(" at ", 1)[0]
+
+
+def _when(node: Mapping[str, Any]) -> str:
+    return format_date(node.get("date")) or format_date(node.get("date_gmt"))
+
+
+# --------------------------------------------------------------------------- document
+
+
+def _anchor(comment_id: object) -> str:
+    return f'<a id="comment-{int(comment_id)}"></a>' if isinstance(comment_id, int) else ""
+
+
+def _name(node: Mapping[str, Any]) -> str:
+    return one_line(node.get("author_name")) or "Anonymous"
+
+
+def _linked_name(node: Mapping[str, Any]) -> str:
+    url = safe_url(node.get("author_url"))
+    name = _name(node)
+    return f"[{name}]({link_destination(url)})" if url else name
+
+
+def _is_ping(node: Mapping[str, Any]) -> bool:
+    return node.get("type") in PING_TYPES
+
+
+def _quote(depth: int, line: str) -> str:
+    return "> " * depth + line if line else ("> " * depth).rstrip()
+
+
+def walk(forest: list[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], int, Any]]:
+    """Every node in display order as ``(node, depth in the tree, parent node id)``."""
+    out: list[tuple[Mapping[str, Any], int, Any]] = []
+    stack: list[tuple[Mapping[str, Any], int, Any]] = [(n, 0, None) for n in reversed(forest)]
+    while stack:
+        node, depth, parent = stack.pop()
+        out.append((node, depth, parent))
+        replies = node.get("replies") or []
+        stack.extend((reply, depth + 1, node.get("id")) for reply in reversed(replies))
+    return out
+
+
+def comment_ids(forest: list[Mapping[str, Any]]) -> list[int]:
+    """The WordPress ids of every comment in a forest, ascending."""
+    return sorted({n["id"] for n, _, _ in walk(forest) if isinstance(n.get("id"), int)})
+
+
+def front_matter(fields: list[tuple[str, Any]]) -> str:
+    """YAML front matter: every string quoted, so no title can break it."""
+    lines = ["---"]
+    for key, value in fields:
+        if isinstance(value, list):
+            lines.append(f"{key}: [{', '.join(_yaml_scalar(item) for item in value)}]")
+        else:
+            lines.append(f"{key}: {_yaml_scalar(value)}")
+    lines.append("---")
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(record: Mapping[str, Any], max_depth: int = DEFAULT_MAX_DEPTH) -> str:
+    """A thread record (``{"post", "comments", "stats"}``) as a Markdown document.
+
+    ``max_depth`` is the deepest blockquote nesting; replies below it are shown
+    at that depth with "in reply to NAME". Pure: the same record gives the same text.
+    """
+    post: Mapping[str, Any] = record.get("post") or {}
+    forest = list(record.get("comments") or [])
+    nodes = walk(forest)
+    names = {n.get("id"): n for n, _, _ in nodes}
+    ids = comment_ids(forest)
+    head = front_matter(
+        [
+            ("title", str(post.get("title") or "")),
+            ("date", post.get("date")),
+            ("url", str(post.get("url") or "")),
+            ("post_id", post.get("id")),
+            ("author", str(post.get("author") or "")),
+            ("comment_count", len(nodes)),
+            ("comment_ids", ids),
+        ]
+    )
+    out: list[str] = []
+    mentions: list[Mapping[str, Any]] = []
+    previous: int | None = None
+    for node, depth, parent in nodes:
+        if _is_ping(node) and not node.get("replies"):
+            mentions.append(node)
+            continue
+        shown = min(depth, max_depth)
+        if previous is None:
+            out.extend(["", "## Comments", ""])
+        else:
+            # Stay inside the parent's box for its first reply; close a box
+            # before its sibling, so every comment is a quote box of its own.
+            separator = previous if shown > previous else shown - 1
+            out.append(_quote(max(separator, 0), ""))
+        previous = shown
+        lines = _comment_lines(node, depth, parent, max_depth, names)
+        out.extend(_quote(shown, line) for line in lines)
+    if mentions:
+        out.extend(["", "## Mentions", ""])
+        out.extend(_mention_line(node) for node in mentions)
+    return head + "\n".join(out) + ("\n" if out else "")
+
+
+def _comment_lines(
+    node: Mapping[str, Any],
+    depth: int,
+    parent: Any,
+    max_depth: int,
+    names: Mapping[Any, Mapping[str, Any]],
+) -> list[str]:
+    header = _anchor(node.get("id")) + f"**{_linked_name(node)}**"
+    if _is_ping(node):
+        header += f" · {node.get('type')}"
+    if node.get("by_post_author"):
+        header += " — post author"
+    when = _when(node)
+    if when:
+        header += f" · {when}"
+    parent_id = node.get("parent_id")
+    answered = names.get(parent_id) if parent_id else None
+    if answered is not None and (parent_id != parent or depth > max_depth):
+        # Not shown under its parent (nested too deep, or a broken thread): say whom.
+        target = f"#comment-{parent_id}" if isinstance(parent_id, int) else ""
+        who = _name(answered)
+        header += f" · in reply to [{who}]({target})" if target else f" · in reply to {who}"
+    lines = [header]
+    if not _is_ping(node):
+        body = html_to_markdown(comment_html(node.get("content_html")))
+        if body:
+            lines.append("")
+            lines.extend(body.split("\n"))
+    return lines
+
+
+def _mention_line(node: Mapping[str, Any]) -> str:
+    parts = [f"- {_anchor(node.get('id'))}{_linked_name(node)}", str(node.get("type"))]
+    day = format_day(node.get("date")) or format_day(node.get("date_gmt"))
+    if day:
+        parts.append(day)
+    return " · ".join(parts)
