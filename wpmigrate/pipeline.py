@@ -96,7 +96,9 @@ class ReadSession:
                 if kind == "jsonl":
                     groups: Iterable[Group] = read_groups(chunks, source.name)
                 else:
-                    groups = map(post_group, self.reader.posts_from(chunks, source.name))
+                    reopen = (lambda s=source: self._chunks(s)) if source.reopenable else None
+                    posts = self.reader.posts_from(chunks, source.name, reopen)
+                    groups = map(post_group, posts)
                 for group in groups:
                     self.tally.add(group[1])
                     yield group

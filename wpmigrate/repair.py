@@ -334,31 +334,41 @@ class _Prolog:
         )
 
 
+#: The namespace given to prefixes an export uses without declaring them. The
+#: reader counts elements in it (they are the repairs) and otherwise ignores them.
+UNDECLARED_NAMESPACE = "urn:wpmigrate:undeclared"
+#: Prefixes whose real namespace the reader needs: these are declared with it.
+_MEANINGFUL = {b"wp": KNOWN_NAMESPACES[b"wp"], b"dc": KNOWN_NAMESPACES[b"dc"]}
+
+
 def _inject_namespaces(head: bytes, prolog: _Prolog) -> tuple[bytes, re.Pattern[bytes] | None]:
     """Declare on ``<rss>`` the prefixes it lacks: known ones, and unknown ones the head uses.
 
-    Returns the patched head and a pattern matching start tags with those
-    prefixes, to count: declaring a prefix nobody uses is not a repair, using an
-    undeclared one is.
+    ``wp`` and ``dc`` get their real namespaces (the reader reads those
+    elements); every other missing prefix gets :data:`UNDECLARED_NAMESPACE`,
+    whose elements the reader counts. Returns the patched head and a pattern
+    counting start tags of the real-namespace ones, or ``None``: declaring a
+    prefix nobody uses is not a repair, using an undeclared one is.
     """
     declared = set(_DECLARED_PREFIX.findall(prolog.root_attrs))
     used = set(_USED_PREFIX.findall(head)) - {b"xml", b"xmlns"}
-    known = set(KNOWN_NAMESPACES)
-    if b"wp" not in used:
-        # Fix: declaring ``wp`` on a document that never uses it made any plain
-        # RSS feed pass the reader's "is this WXR?" check (the namespace is what
-        # identifies an export), so a feed read as an export with no comments.
-        known.discard(b"wp")
+    # Fix: declaring ``wp`` on a document that never uses it made any plain RSS
+    # feed pass the reader's "is this WXR?" check (the namespace is what
+    # identifies an export), so a feed read as an export with no comments.
+    # ``wp`` and ``dc`` are declared only when the head uses them.
+    known = (set(KNOWN_NAMESPACES) - set(_MEANINGFUL)) | (used & set(_MEANINGFUL))
     missing = sorted((used | known) - declared)
     if not missing:
         return head, None
     declarations = b"".join(
-        b' xmlns:%s="%s"'
-        % (prefix, KNOWN_NAMESPACES.get(prefix, b"urn:wpmigrate:undeclared:" + prefix))
+        b' xmlns:%s="%s"' % (prefix, _MEANINGFUL.get(prefix, UNDECLARED_NAMESPACE.encode()))
         for prefix in missing
     )
     patched = head[: prolog.tag_end] + declarations + head[prolog.tag_end :]
-    return patched, re.compile(b"<(?:" + b"|".join(map(re.escape, missing)) + b"):")
+    meaningful = [prefix for prefix in missing if prefix in _MEANINGFUL]
+    if not meaningful:
+        return patched, None
+    return patched, re.compile(b"<(?:" + b"|".join(meaningful) + b"):")
 
 
 # --- references and characters -----------------------------------------------------
@@ -460,17 +470,27 @@ def _fix_references(chunk: bytes, in_cdata: bool, start: int, repairs: Repairs) 
 # --- the pipeline ---------------------------------------------------------------
 
 
+class NeedsRepair(Exception):
+    """The fast path cannot read this document as it is: read it again with repairs."""
+
+
 def normalise(
     chunks: Iterable[bytes],
     source: str,
     repairs: Repairs,
     encoding: str | None = None,
     chunk_size: int = 1 << 18,
+    repair: bool = True,
 ) -> Iterator[bytes]:
     """Turn a raw export byte stream into well-formed-where-repairable UTF-8 XML.
 
     ``encoding`` overrides the one the document declares (for a Latin-1 export
     that claims to be UTF-8). Raises :class:`DataError` for what cannot be WXR.
+
+    With ``repair=False`` (the fast path) only the document's head is checked
+    and patched; the rest passes through untouched, for a parser that will
+    fail on any defect. A document that is not UTF-8 raises
+    :class:`NeedsRepair` before anything is yielded.
     """
     stream = iter(chunks)
     head = b""
@@ -484,11 +504,15 @@ def normalise(
         raw = _strip_bom(raw)
         codec = "utf-8"
     utf8: Iterable[bytes]
-    if codec == "utf-8":
+    if not repair:
+        if codec != "utf-8":
+            raise NeedsRepair(codec)
+        utf8 = raw
+    elif codec == "utf-8":
         utf8 = (_valid_utf8(piece, repairs) for piece in _rechunk(raw, chunk_size))
     else:
         utf8 = _rechunk(_transcode(raw, codec, repairs), chunk_size)
-    yield from _repair_xml(utf8, source, repairs)
+    yield from _repair_xml(utf8, source, repairs, repair)
 
 
 def _chain(head: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
@@ -506,7 +530,9 @@ def _strip_bom(chunks: Iterable[bytes]) -> Iterator[bytes]:
         yield chunk
 
 
-def _repair_xml(chunks: Iterable[bytes], source: str, repairs: Repairs) -> Iterator[bytes]:
+def _repair_xml(
+    chunks: Iterable[bytes], source: str, repairs: Repairs, repair: bool = True
+) -> Iterator[bytes]:
     stream = iter(chunks)
     head = b""
     prolog = None
@@ -521,6 +547,12 @@ def _repair_xml(chunks: Iterable[bytes], source: str, repairs: Repairs) -> Itera
         _Prolog(head, source)  # at the end of the input: raises what is wrong with it
     assert prolog is not None
     head, injected = _inject_namespaces(head, prolog)
+    if not repair:
+        for chunk in _chain(head, stream):
+            if injected is not None:
+                repairs["undeclared_prefixes"] += len(injected.findall(chunk))
+            yield chunk
+        return
     start = prolog.tag_end  # nothing before the root's attributes is repaired
     in_cdata = False
     for chunk in _chain(head, stream):

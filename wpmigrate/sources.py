@@ -57,6 +57,8 @@ class Source:
     """Decompressed size in bytes when known (plain files, zip members): for progress."""
     compression: str = ""
     """``gzip``, ``bzip2``, ``xz``, ``zip`` or ``''``."""
+    reopenable: bool = True
+    """Whether :meth:`open` may be called again (not for stdin)."""
 
     def open(self) -> BinaryIO:
         """Open the decompressed byte stream; errors become :class:`InputError`."""
@@ -173,7 +175,7 @@ def _stdin_sources() -> list[Source]:
         replay = io.BufferedReader(_Replay(head, stream), 1 << 16)
         return _decompressing(replay, kind)  # type: ignore[arg-type]
 
-    return [Source(name=STDIN_NAME, opener=open_stdin, compression=kind)]
+    return [Source(name=STDIN_NAME, opener=open_stdin, compression=kind, reopenable=False)]
 
 
 def _copy_to_spool(stream: BinaryIO | io.RawIOBase) -> BinaryIO:

@@ -11,9 +11,8 @@ The WordPress namespace is recognised from the tags themselves (any
 
 from __future__ import annotations
 
-import itertools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -31,9 +30,10 @@ from .models import (
     normalise_type,
     plain_text,
 )
-from .repair import Repairs, normalise
+from .repair import UNDECLARED_NAMESPACE, NeedsRepair, Repairs, normalise
 from .sources import Source, read_all
 
+_UNDECLARED = "{" + UNDECLARED_NAMESPACE + "}"
 _WP_NAMESPACE = re.compile(r"^https?://wordpress\.org/export/\d+\.\d+/$")
 _DC_CREATOR = "{http://purl.org/dc/elements/1.1/}creator"
 _MYSQL_DATE = re.compile(
@@ -144,6 +144,25 @@ class _Dates:
         return moment
 
 
+class IdPool:
+    """Negative ids for items and comments that have none: -1, -2, …
+
+    Shared by every reader of one run (ids stay unique across files) and
+    rewindable, so a document read a second time gets the same ids.
+    """
+
+    def __init__(self) -> None:
+        self.next_id = -1
+
+    def __iter__(self) -> IdPool:
+        return self
+
+    def __next__(self) -> int:
+        value = self.next_id
+        self.next_id -= 1
+        return value
+
+
 @dataclass
 class WxrReader:
     """Reads one export document. Create one per source; iterate :meth:`posts`.
@@ -153,9 +172,14 @@ class WxrReader:
 
     source: str
     repairs: Repairs = field(default_factory=Repairs)
-    synthetic_ids: Iterator[int] = field(default_factory=lambda: itertools.count(-1, -1))
+    synthetic_ids: Iterator[int] = field(default_factory=IdPool)
     encoding: str | None = None
     """Overrides the encoding the document declares."""
+    repair: bool = True
+    """Repair known defects; ``False`` is the fast path, which raises
+    :class:`~wpmigrate.repair.NeedsRepair` at the first defect instead."""
+    skip: int = 0
+    """Read but do not yield this many items (a second, repairing read)."""
     site: Site | None = None
     authors: dict[str, Author] = field(default_factory=dict)
     posts_read: int = 0
@@ -186,7 +210,7 @@ class WxrReader:
         """
         parser = etree.XMLPullParser(
             events=("start", "end"),
-            tag=("rss", "channel", "item", "{*}author"),
+            tag=("rss", "channel", "item", "{*}author", _UNDECLARED + "*"),
             resolve_entities=False,
             no_network=True,
             load_dtd=False,
@@ -196,21 +220,28 @@ class WxrReader:
             collect_ids=False,
             encoding="utf-8",  # repair.normalise has re-encoded whatever the file was
         )
-        for chunk in normalise(chunks, self.source, self.repairs, self.encoding):
+        stream = normalise(chunks, self.source, self.repairs, self.encoding, repair=self.repair)
+        for chunk in stream:
             try:
                 parser.feed(chunk)
             except etree.XMLSyntaxError as exc:
                 yield from self._drain(parser)
-                raise self._syntax_error(exc) from None
+                raise self._fault(exc) from None
             yield from self._drain(parser)
         try:
             parser.close()
         except etree.XMLSyntaxError as exc:
             yield from self._drain(parser)
-            raise self._syntax_error(exc, at_end=True) from None
+            raise self._fault(exc, at_end=True) from None
         yield from self._drain(parser)
         if self.site is None:
             raise DataError("not a WXR export: no <channel> element", self.source)
+
+    def _fault(self, exc: etree.XMLSyntaxError, at_end: bool = False) -> Exception:
+        """What a parse error means: a defect to repair on the fast path, else the end."""
+        if not self.repair:
+            return NeedsRepair(str(exc))
+        return self._syntax_error(exc, at_end)
 
     def _drain(self, parser: etree.XMLPullParser) -> Iterator[Post]:
         for event, element in parser.read_events():
@@ -225,7 +256,8 @@ class WxrReader:
                 post = self._read_post(element)
                 _release(element)
                 self.posts_read += 1
-                yield post
+                if self.posts_read > self.skip:
+                    yield post
             elif tag == "channel":
                 if event == "start":
                     self._channels += 1
@@ -236,6 +268,9 @@ class WxrReader:
                     self._read_site(element)
             elif tag == "rss":
                 self._root_closed = event == "end"
+            elif tag.startswith(_UNDECLARED):
+                if event == "end":
+                    self.repairs["undeclared_prefixes"] += 1
             elif event == "end" and not self._in_item:
                 # a channel-level <wp:author>; an RSS <author> inside an item is not one
                 self._read_author(element)
@@ -530,26 +565,64 @@ class ExportReader:
     encoding: str | None = None
     sites: list[Site] = field(default_factory=list)
     authors: dict[str, Author] = field(default_factory=dict)
-    _synthetic_ids: Iterator[int] = field(default_factory=lambda: itertools.count(-1, -1))
+    _synthetic_ids: IdPool = field(default_factory=IdPool)
     _seen_comments: set[int] = field(default_factory=set)
     _seen_posts: dict[int, int] = field(default_factory=dict)
 
     def posts(self, sources: Iterable[Source]) -> Iterator[Post]:
         """Yield the posts of every source in order, each comment once."""
         for source in sources:
-            yield from self.posts_from(read_all(source), source.name)
+            reopen = (lambda source=source: read_all(source)) if source.reopenable else None
+            yield from self.posts_from(read_all(source), source.name, reopen)
 
-    def posts_from(self, chunks: Iterable[bytes], name: str) -> Iterator[Post]:
-        """Yield the posts of one export given as byte chunks (``name`` is for messages)."""
-        reader = WxrReader(name, self.repairs, self._synthetic_ids, self.encoding)
+    def posts_from(
+        self,
+        chunks: Iterable[bytes],
+        name: str,
+        reopen: Callable[[], Iterable[bytes]] | None = None,
+    ) -> Iterator[Post]:
+        """Yield the posts of one export given as byte chunks (``name`` is for messages).
+
+        With ``reopen`` (a way to read the document again) a clean export takes
+        the fast path: bytes go straight to the parser. At the first defect the
+        document is read again from the start with repairs, and the posts
+        already yielded are skipped: the result is the same as a repairing read,
+        at the parser's own speed for exports that need no repair.
+        """
+        skip = 0
+        if reopen is not None and self.encoding is None:
+            repairs_before = Repairs(self.repairs)
+            ids_before = self._synthetic_ids.next_id
+            fast = WxrReader(name, self.repairs, self._synthetic_ids, repair=False)
+            try:
+                yield from self._read(fast, chunks)
+                return
+            except NeedsRepair:
+                # Start again as a repairing read would: same counts, same ids.
+                skip = fast.posts_read
+                self.repairs.clear()
+                self.repairs.update(repairs_before)
+                self._synthetic_ids.next_id = ids_before
+                chunks = reopen()
+        reader = WxrReader(name, self.repairs, self._synthetic_ids, self.encoding, skip=skip)
+        yield from self._read(reader, chunks)
+
+    def _read(self, reader: WxrReader, chunks: Iterable[bytes]) -> Iterator[Post]:
         try:
             for post in reader.posts(chunks):
                 if self._dedupe(post):
                     yield post
-        finally:
-            if reader.site is not None:
-                self.sites.append(reader.site)
-            self.authors.update(reader.authors)
+        except NeedsRepair:
+            raise  # the repairing read records what this one saw
+        except BaseException:
+            self._record(reader)
+            raise
+        self._record(reader)
+
+    def _record(self, reader: WxrReader) -> None:
+        if reader.site is not None:
+            self.sites.append(reader.site)
+        self.authors.update(reader.authors)
 
     def _dedupe(self, post: Post) -> bool:
         """Remove comments already read; whether the post is still worth yielding.
