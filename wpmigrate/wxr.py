@@ -489,10 +489,11 @@ def _add_meta(meta: dict[str, str | list[str]], element: etree._Element, tags: _
     key = value = ""
     for child in element:
         field_name = tags[child.tag]
+        text = (child.text or "") if not len(child) else _text(child)
         if field_name == "meta_key":
-            key = _text(child).strip()
+            key = text.strip()
         elif field_name == "meta_value":
-            value = _text(child)
+            value = text
     if not key:
         return
     present = meta.get(key)

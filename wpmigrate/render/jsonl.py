@@ -30,11 +30,16 @@ class JsonWriter:
     ``json``: a single array, streamed element by element.
     """
 
+    #: Bytes gathered before one write: a write per record costs more than encoding it.
+    BATCH = 1 << 18
+
     def __init__(self, out: BinaryIO, fmt: Format = "jsonl", pretty: bool = False) -> None:
         self.out = out
         self.fmt = fmt
         self.pretty = pretty
         self.count = 0
+        self._pending: list[bytes] = []
+        self._pending_bytes = 0
 
     def write(self, record: Any) -> None:
         """Append one record."""
@@ -42,13 +47,25 @@ class JsonWriter:
             data = orjson.dumps(record, option=_PRETTY if self.pretty else 0)
             if self.pretty:
                 data = data.replace(b"\n", b"\n  ")  # newlines only come from indentation
-            self.out.write((b"[\n  " if self.count == 0 else b",\n  ") + data)
+            data = (b"[\n  " if self.count == 0 else b",\n  ") + data
         else:
-            self.out.write(orjson.dumps(record, option=_PRETTY | _LINE if self.pretty else _LINE))
+            data = orjson.dumps(record, option=_PRETTY | _LINE if self.pretty else _LINE)
         self.count += 1
+        self._pending.append(data)
+        self._pending_bytes += len(data)
+        if self._pending_bytes >= self.BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what is gathered so far."""
+        if self._pending:
+            self.out.write(b"".join(self._pending))
+            self._pending.clear()
+            self._pending_bytes = 0
+        self.out.flush()
 
     def close(self) -> None:
         """Finish the document (closes the JSON array); does not close the stream."""
         if self.fmt == "json":
-            self.out.write(b"[]\n" if self.count == 0 else b"\n]\n")
-        self.out.flush()
+            self._pending.append(b"[]\n" if self.count == 0 else b"\n]\n")
+        self.flush()
