@@ -51,9 +51,4 @@ def test_fast_path_equals_repairing_read_on_damaged_exports(
     data = bytearray(_BASE)
     for position, defect in sorted(damage, reverse=True):
         data[position:position] = defect
-    fast, slow = read(bytes(data), fast=True), read(bytes(data), fast=False)
-    if slow[2] is not None and "not an XML document" in slow[2]:
-        # refused before any record: the counts are not reported, only the error
-        assert (fast[0], fast[2]) == (slow[0], slow[2])
-    else:
-        assert fast == slow
+    assert read(bytes(data), fast=True) == read(bytes(data), fast=False)

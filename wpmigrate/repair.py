@@ -308,7 +308,8 @@ class _Prolog:
         tag = _START_TAG.match(head, pos)
         if not tag:
             if head[pos : pos + 1] != b"<":
-                snippet = head[pos : pos + 20].decode("utf-8", "replace")
+                # cut by characters, not bytes: the same text however it was decoded
+                snippet = head[pos : pos + 80].decode("utf-8", "replace")[:20]
                 self._fail(head, pos, f"not an XML document (it starts with {snippet!r})")
             self._incomplete(head, pos)
         assert tag is not None

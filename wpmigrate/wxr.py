@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 from datetime import datetime, timedelta
 
 from lxml import etree
@@ -63,6 +64,22 @@ _COMMENT_FIELDS = frozenset(
     }
 )
 _META_FIELDS = frozenset({"meta_key", "meta_value"})
+#: The order WordPress writes a comment's fields in (export.php, every version).
+_COMMENT_ORDER = (
+    "comment_id",
+    "comment_author",
+    "comment_author_email",
+    "comment_author_url",
+    "comment_author_IP",
+    "comment_date",
+    "comment_date_gmt",
+    "comment_content",
+    "comment_approved",
+    "comment_type",
+    "comment_parent",
+    "comment_user_id",
+)
+_META = "\0meta"  # the key meta travels under beside the fields (no field is named so)
 _AUTHOR_FIELDS = frozenset({"author_id", "author_login", "author_email", "author_display_name"})
 
 
@@ -103,6 +120,16 @@ class _TagTable(dict[object, str | None]):
             key = self.extra.get(tag) if isinstance(tag, str) else None
         self[tag] = key
         return key
+
+
+class _Layout:
+    """The full tags of a comment as WordPress writes it, in one namespace."""
+
+    def __init__(self, namespace: str) -> None:
+        self.fields = [namespace + name for name in _COMMENT_ORDER]
+        self.meta = namespace + "commentmeta"
+        self.meta_key = namespace + "meta_key"
+        self.meta_value = namespace + "meta_value"
 
 
 @dataclass(slots=True)
@@ -188,6 +215,7 @@ class WxrReader:
     _comment_tags: _TagTable = field(init=False)
     _meta_tags: _TagTable = field(init=False)
     _author_tags: _TagTable = field(init=False)
+    _layouts: dict[str, _Layout] = field(default_factory=dict)
     _channels: int = 0
     _in_item: bool = False
     _root_closed: bool = False
@@ -407,15 +435,46 @@ class WxrReader:
         _dedupe_within_post(post, self.synthetic_ids, self.repairs)
         return post
 
-    def _read_comment(self, element: etree._Element, post: Post, author: Author | None) -> Comment:
-        # The hot path: every comment of the export passes here, so lookups are
-        # bound to locals and the common case (clean WordPress output) is tested first.
-        values: dict[str, str] = {}
+    def _fields_in_wordpress_order(self, element: etree._Element) -> dict[str, Any] | None:
+        """The fields of a comment written the way WordPress writes them, else ``None``.
+
+        WordPress always writes the twelve fields in one order, then the meta.
+        Checking that costs one list comparison, against a dictionary lookup
+        per child for the general case (:meth:`_fields_by_name`).
+        """
+        children = list(element)
+        tags = [child.tag for child in children]
+        namespace = tags[0][: -len("comment_id")] if tags else ""
+        layout = self._layouts.get(namespace)
+        if layout is None:
+            layout = self._layouts[namespace] = _Layout(namespace)
+        if tags[:12] != layout.fields:
+            return None
+        metas = children[12:]
+        # Leaves only: a field with child elements needs _text() (the general case).
+        if sum(map(len, children)) != 2 * len(metas):
+            return None
+        values: dict[str, Any] = dict(zip(_COMMENT_ORDER, [c.text or "" for c in children[:12]]))
+        if metas:
+            meta: dict[str, str | list[str]] = {}
+            for item in metas:
+                if item.tag != layout.meta or len(item) != 2:
+                    return None
+                key, value = item
+                if key.tag != layout.meta_key or value.tag != layout.meta_value:
+                    return None
+                _put_meta(meta, (key.text or "").strip(), value.text or "")
+            values[_META] = meta
+        return values
+
+    def _fields_by_name(self, element: etree._Element) -> dict[str, Any]:
+        """The fields of a comment in any order, first of a repeated field winning."""
+        values: dict[str, Any] = {}
         meta: dict[str, str | list[str]] = {}
         tags = self._comment_tags
         for child in element:
             key = tags[child.tag]
-            if key is None or key in values:  # the first of a repeated field wins
+            if key is None or key in values:
                 continue
             if key == "commentmeta":
                 _add_meta(meta, child, self._meta_tags)
@@ -423,6 +482,16 @@ class WxrReader:
                 values[key] = _text(child)
             else:
                 values[key] = child.text or ""
+        values[_META] = meta
+        return values
+
+    def _read_comment(self, element: etree._Element, post: Post, author: Author | None) -> Comment:
+        # The hot path: every comment of the export passes here, so lookups are
+        # bound to locals and WordPress's own layout is read by position.
+        values = self._fields_in_wordpress_order(element)
+        if values is None:
+            values = self._fields_by_name(element)
+        meta = values.pop(_META, None) or {}
         get = values.get
         repairs = self.repairs
 
@@ -494,6 +563,12 @@ def _add_meta(meta: dict[str, str | list[str]], element: etree._Element, tags: _
             key = text.strip()
         elif field_name == "meta_value":
             value = text
+    if key:
+        _put_meta(meta, key, value)
+
+
+def _put_meta(meta: dict[str, str | list[str]], key: str, value: str) -> None:
+    """Add a meta value; a key given several times maps to a list."""
     if not key:
         return
     present = meta.get(key)
@@ -598,8 +673,9 @@ class ExportReader:
             try:
                 yield from self._read(fast, chunks)
                 return
-            except NeedsRepair:
-                # Start again as a repairing read would: same counts, same ids.
+            except (NeedsRepair, DataError):
+                # Start again as a repairing read would: same counts, same ids,
+                # and the same error if the document is beyond repair.
                 skip = fast.posts_read
                 self.repairs.clear()
                 self.repairs.update(repairs_before)
@@ -613,10 +689,10 @@ class ExportReader:
             for post in reader.posts(chunks):
                 if self._dedupe(post):
                     yield post
-        except NeedsRepair:
-            raise  # the repairing read records what this one saw
-        except BaseException:
-            self._record(reader)
+        except BaseException as exc:
+            will_retry = not reader.repair and isinstance(exc, (NeedsRepair, DataError))
+            if not will_retry:  # else the repairing read records what this one saw
+                self._record(reader)
             raise
         self._record(reader)
 
