@@ -64,21 +64,6 @@ _COMMENT_FIELDS = frozenset(
     }
 )
 _META_FIELDS = frozenset({"meta_key", "meta_value"})
-#: The order WordPress writes a comment's fields in (export.php, every version).
-_COMMENT_ORDER = (
-    "comment_id",
-    "comment_author",
-    "comment_author_email",
-    "comment_author_url",
-    "comment_author_IP",
-    "comment_date",
-    "comment_date_gmt",
-    "comment_content",
-    "comment_approved",
-    "comment_type",
-    "comment_parent",
-    "comment_user_id",
-)
 _META = "\0meta"  # the key meta travels under beside the fields (no field is named so)
 _AUTHOR_FIELDS = frozenset({"author_id", "author_login", "author_email", "author_display_name"})
 
@@ -120,16 +105,6 @@ class _TagTable(dict[object, str | None]):
             key = self.extra.get(tag) if isinstance(tag, str) else None
         self[tag] = key
         return key
-
-
-class _Layout:
-    """The full tags of a comment as WordPress writes it, in one namespace."""
-
-    def __init__(self, namespace: str) -> None:
-        self.fields = [namespace + name for name in _COMMENT_ORDER]
-        self.meta = namespace + "commentmeta"
-        self.meta_key = namespace + "meta_key"
-        self.meta_value = namespace + "meta_value"
 
 
 @dataclass(slots=True)
@@ -215,7 +190,6 @@ class WxrReader:
     _comment_tags: _TagTable = field(init=False)
     _meta_tags: _TagTable = field(init=False)
     _author_tags: _TagTable = field(init=False)
-    _layouts: dict[str, _Layout] = field(default_factory=dict)
     _channels: int = 0
     _in_item: bool = False
     _root_closed: bool = False
@@ -435,38 +409,6 @@ class WxrReader:
         _dedupe_within_post(post, self.synthetic_ids, self.repairs)
         return post
 
-    def _fields_in_wordpress_order(self, element: etree._Element) -> dict[str, Any] | None:
-        """The fields of a comment written the way WordPress writes them, else ``None``.
-
-        WordPress always writes the twelve fields in one order, then the meta.
-        Checking that costs one list comparison, against a dictionary lookup
-        per child for the general case (:meth:`_fields_by_name`).
-        """
-        children = list(element)
-        tags = [child.tag for child in children]
-        namespace = tags[0][: -len("comment_id")] if tags else ""
-        layout = self._layouts.get(namespace)
-        if layout is None:
-            layout = self._layouts[namespace] = _Layout(namespace)
-        if tags[:12] != layout.fields:
-            return None
-        metas = children[12:]
-        # Leaves only: a field with child elements needs _text() (the general case).
-        if sum(map(len, children)) != 2 * len(metas):
-            return None
-        values: dict[str, Any] = dict(zip(_COMMENT_ORDER, [c.text or "" for c in children[:12]]))
-        if metas:
-            meta: dict[str, str | list[str]] = {}
-            for item in metas:
-                if item.tag != layout.meta or len(item) != 2:
-                    return None
-                key, value = item
-                if key.tag != layout.meta_key or value.tag != layout.meta_value:
-                    return None
-                _put_meta(meta, (key.text or "").strip(), value.text or "")
-            values[_META] = meta
-        return values
-
     def _fields_by_name(self, element: etree._Element) -> dict[str, Any]:
         """The fields of a comment in any order, first of a repeated field winning."""
         values: dict[str, Any] = {}
@@ -487,11 +429,10 @@ class WxrReader:
 
     def _read_comment(self, element: etree._Element, post: Post, author: Author | None) -> Comment:
         # The hot path: every comment of the export passes here, so lookups are
-        # bound to locals and WordPress's own layout is read by position.
-        values = self._fields_in_wordpress_order(element)
-        if values is None:
-            values = self._fields_by_name(element)
-        meta = values.pop(_META, None) or {}
+        # bound to locals. (Reading WordPress's fixed field order by position
+        # was tried: list(element) and the checks cost more than they save.)
+        values = self._fields_by_name(element)
+        meta = values.pop(_META)
         get = values.get
         repairs = self.repairs
 
