@@ -86,6 +86,10 @@ def _check_encoding(ctx: click.Context, param: click.Parameter, value: str | Non
         raise click.BadParameter(f"unknown encoding {value!r}") from None
 
 
+def _default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def input_options(command: F) -> F:
     """``EXPORT...`` plus the options every reading command shares."""
     decorators = [
@@ -95,6 +99,14 @@ def input_options(command: F) -> F:
             callback=_check_encoding,
             help="Read the exports in this encoding, whatever they declare "
             "(e.g. cp1252 for a Latin-1 export that claims UTF-8).",
+        ),
+        click.option(
+            "-j",
+            "--jobs",
+            type=click.IntRange(min=1),
+            default=_default_jobs,
+            show_default="number of cores",
+            help="Processes to use: large exports are read in parts, several exports at once.",
         ),
         click.option("-q", "--quiet", is_flag=True, help="No summary or progress on stderr."),
         click.option("--debug", is_flag=True, help="Show a traceback on errors."),
@@ -191,8 +203,12 @@ def build_policy(
     )
 
 
-def _session(exports: tuple[str, ...], encoding: str | None, quiet: bool) -> ReadSession:
-    session = ReadSession(exports, encoding=encoding, show_progress=not quiet and _stderr_tty())
+def _session(
+    exports: tuple[str, ...], encoding: str | None, quiet: bool, jobs: int = 1
+) -> ReadSession:
+    session = ReadSession(
+        exports, encoding=encoding, show_progress=not quiet and _stderr_tty(), jobs=jobs
+    )
     session.open()
     return session
 
@@ -246,6 +262,7 @@ def cli() -> None:
 def extract(
     exports: tuple[str, ...],
     encoding: str | None,
+    jobs: int,
     quiet: bool,
     debug: bool,
     fmt: str,
@@ -262,7 +279,7 @@ def extract(
       wpmigrate extract export.xml > comments.jsonl
       wpmigrate extract --posts --format json --pretty site.zip -o posts.json
     """
-    session = _session(exports, encoding, quiet)
+    session = _session(exports, encoding, quiet, jobs)
     shape = post_records if per_post else comment_records
     failure: DataError | None = None
     with output_stream(output, force) as out:
@@ -305,6 +322,7 @@ def extract(
 def thread_command(
     exports: tuple[str, ...],
     encoding: str | None,
+    jobs: int,
     quiet: bool,
     debug: bool,
     max_depth: int,
@@ -328,7 +346,7 @@ def thread_command(
       wpmigrate extract export.xml | wpmigrate thread --rejects dropped.jsonl
     """
     policy = build_policy(**moderation)
-    session = _session(exports, encoding, quiet)
+    session = _session(exports, encoding, quiet, jobs)
     failure: DataError | None = None
     with output_stream(output, force) as out, _optional_output(rejects, force) as rejected:
         writer = JsonWriter(out, fmt, pretty)  # type: ignore[arg-type]
@@ -362,6 +380,7 @@ def thread_command(
 def stats(
     exports: tuple[str, ...],
     encoding: str | None,
+    jobs: int,
     quiet: bool,
     debug: bool,
     as_json: bool,
@@ -378,7 +397,7 @@ def stats(
       wpmigrate stats --json site.zip | jq .comments_by_status
     """
     policy = build_policy(**moderation)
-    session = _session(exports, encoding, quiet)
+    session = _session(exports, encoding, quiet, jobs)
     counted = ExportStats()
     counted.add_all(session.groups(), policy)
     counted.ledger.check()
@@ -433,6 +452,7 @@ def stats(
 def archive(
     exports: tuple[str, ...],
     encoding: str | None,
+    jobs: int,
     quiet: bool,
     debug: bool,
     out_dir: str,
@@ -459,13 +479,14 @@ def archive(
     from .archive import ArchiveOptions, write_archive  # keeps --help fast
 
     policy = build_policy(**moderation)
-    session = _session(exports, encoding, quiet)
+    session = _session(exports, encoding, quiet, jobs)
     options = ArchiveOptions(
         fmt=fmt,  # type: ignore[arg-type]
         layout=layout,  # type: ignore[arg-type]
         max_depth=max_depth,
         keep_private=keep_private_fields,
         force=force,
+        jobs=jobs,
     )
     with _optional_output(rejects, force) as rejected:
         rejects_writer = JsonWriter(rejected) if rejected is not None else None

@@ -89,7 +89,13 @@ def gmt_from_local(local: datetime | None, offset: timedelta | None) -> datetime
     """Derive a UTC time from a local one and the post's offset (local - UTC)."""
     if local is None or offset is None:
         return None
-    return local - offset
+    try:
+        return local - offset
+    except OverflowError:
+        # Fix: a local time near year 1 or 9999 with an offset taken from a post
+        # whose dates are far apart (a damaged export) left datetime's range and
+        # the read crashed. No real UTC time is there to derive: unknown.
+        return None
 
 
 def plain_text(raw: str) -> str:
@@ -210,13 +216,14 @@ class Comment:
     """Written by the post's author (matched by user id or e-mail, never by name)."""
 
 
-def comment_record(comment: Comment, post: dict[str, Any]) -> dict[str, Any]:
+def comment_record(comment: Comment, post: dict[str, Any], embed: bool = True) -> dict[str, Any]:
     """The JSON form of a comment (the ``extract`` record), with its post's summary.
 
     ``post`` is :meth:`Post.summary`, computed once per post and shared by all
-    its comments. The schema is ``wpmigrate/schema/comment.schema.json``.
+    its comments (``embed=False`` leaves it out). The schema is
+    ``wpmigrate/schema/comment.schema.json``.
     """
-    return {
+    record = {
         "id": comment.id,
         "post_id": comment.post_id,
         "parent_id": comment.parent_id,
@@ -234,6 +241,9 @@ def comment_record(comment: Comment, post: dict[str, Any]) -> dict[str, Any]:
         "meta": comment.meta,
         "post": post,
     }
+    if not embed:
+        del record["post"]
+    return record
 
 
 #: Fields of a comment record a publisher must not see (``--redact`` removes them).

@@ -18,6 +18,7 @@ from typing import Any, TextIO
 from .errors import DataError
 from .jsonl import Group, read_groups
 from .models import PRIVATE_FIELDS, Post, comment_record
+from .parallel import MIN_SPLIT_BYTES, ParallelReader
 from .moderation import Ledger, Policy, moderate
 from .report import Tally, repairs_line
 from .sources import Source, open_sources, read_all
@@ -71,6 +72,10 @@ class ReadSession:
     reader: ExportReader = field(default_factory=ExportReader)
     tally: Tally = field(default_factory=Tally)
     sources: list[Source] = field(default_factory=list)
+    jobs: int = 1
+    """Worker processes for reading (see :mod:`wpmigrate.parallel`)."""
+    min_split: int = MIN_SPLIT_BYTES
+    """Files at least this large are read in ranges by several workers."""
     _advance: Callable[[int], None] | None = None
 
     def open(self) -> None:
@@ -83,25 +88,44 @@ class ReadSession:
             self.open()
         self.reader.encoding = self.encoding
         with self._progress():
-            for source in self.sources:
-                head, chunks = _peek(self._chunks(source))
-                kind = input_kind(head)
-                if kind == "json":
-                    raise DataError(
-                        "a JSON array: give wpmigrate extract's JSON Lines output "
-                        "(its default --format jsonl)",
-                        source.name,
-                        1,
-                    )
-                if kind == "jsonl":
-                    groups: Iterable[Group] = read_groups(chunks, source.name)
-                else:
-                    reopen = (lambda s=source: self._chunks(s)) if source.reopenable else None
-                    posts = self.reader.posts_from(chunks, source.name, reopen)
-                    groups = map(post_group, posts)
-                for group in groups:
-                    self.tally.add(group[1])
-                    yield group
+            if self.jobs > 1 and self.encoding is None:
+                parallel = ParallelReader(
+                    self.reader,
+                    self.jobs,
+                    self._source_groups,
+                    self._advance,
+                    eligible=self._is_xml_file,
+                    min_split=self.min_split,
+                )
+                groups = parallel.groups(self.sources)
+            else:
+                groups = (g for source in self.sources for g in self._source_groups(source, 0))
+            for group in groups:
+                self.tally.add(group[1])
+                yield group
+
+    def _is_xml_file(self, source: Source) -> bool:
+        """Whether a reopenable source holds XML (JSON Lines stay in the main process)."""
+        head, _chunks = _peek(iter(read_all(source)))
+        return input_kind(head) == "xml"
+
+    def _source_groups(self, source: Source, skip: int) -> Iterator[Group]:
+        """One source read in this process, its first ``skip`` items not yielded."""
+        head, chunks = _peek(self._chunks(source))
+        kind = input_kind(head)
+        if kind == "json":
+            raise DataError(
+                "a JSON array: give wpmigrate extract's JSON Lines output "
+                "(its default --format jsonl)",
+                source.name,
+                1,
+            )
+        if kind == "jsonl":
+            yield from read_groups(chunks, source.name)
+            return
+        reopen = (lambda s=source: self._chunks(s)) if source.reopenable else None
+        for post in self.reader.posts_from(chunks, source.name, reopen, skip):
+            yield post_group(post)
 
     def _chunks(self, source: Source) -> Iterator[bytes]:
         for chunk in read_all(source):

@@ -413,7 +413,15 @@ def _fix_reference(match: re.Match[bytes], repairs: Repairs) -> bytes:
     ref = match.group(0)
     if ref.startswith(b"&#"):
         digits = ref[2:-1]
-        code = int(digits[1:], 16) if digits[:1] in (b"x", b"X") else int(digits)
+        hexadecimal = digits[:1] in (b"x", b"X")
+        # Fix: int() refuses a decimal of more than 4300 digits (ValueError, a crash
+        # on "&#" plus 5000 digits). No code point needs more than 7 significant
+        # digits, so a longer number is out of range whatever its value.
+        significant = (digits[1:] if hexadecimal else digits).lstrip(b"0")
+        if len(significant) > 8:
+            code = 0x110000  # beyond Unicode: replaced below like any bad reference
+        else:
+            code = int(significant or b"0", 16 if hexadecimal else 10)
         if _is_xml_char(code):
             return ref  # a large but valid code point the superset pattern caught
         repairs["bad_char_refs"] += 1
@@ -556,6 +564,19 @@ def _repair_xml(
         return
     start = prolog.tag_end  # nothing before the root's attributes is repaired
     in_cdata = False
+    # Fix: only prefixes the head uses are declared on <rss>, so an undeclared
+    # prefix first used after it (past the first 256 KB of a large export) made
+    # the whole read fail with "Namespace prefix … not defined", where the same
+    # defect earlier in the file is repaired. Those get declared on each element
+    # that uses them instead (see _declare_late).
+    handled = (
+        set(_DECLARED_PREFIX.findall(head))
+        | set(_USED_PREFIX.findall(head))
+        | (set(KNOWN_NAMESPACES) - set(_MEANINGFUL))
+        | {b"xml", b"xmlns"}
+    )
+    late: dict[bytes, bytes] = {}
+    first = True
     for chunk in _chain(head, stream):
         # Per-chunk work stays in C: translate() and find() are an order of
         # magnitude faster than a regex over every byte.
@@ -568,8 +589,44 @@ def _repair_xml(
             repairs["control_chars"] += removed
         if _SUSPECT.search(chunk, start):
             chunk = _fix_references(chunk, in_cdata, start, repairs)
+        if not first:
+            handled.update(_DECLARED_PREFIX.findall(chunk))
+            for prefix in set(_USED_PREFIX.findall(chunk)) - handled:
+                handled.add(prefix)
+                late[prefix] = _MEANINGFUL.get(prefix, UNDECLARED_NAMESPACE.encode())
+            if late:
+                chunk = _declare_late(chunk, in_cdata, late, repairs)
         in_cdata = _cdata_state(chunk, in_cdata)
         if injected is not None:
             repairs["undeclared_prefixes"] += len(injected.findall(chunk))
         start = 0
+        first = False
         yield chunk
+
+
+def _declare_late(
+    chunk: bytes, in_cdata: bool, late: dict[bytes, bytes], repairs: Repairs
+) -> bytes:
+    """Declare each prefix of ``late`` on every start tag outside CDATA that uses it.
+
+    ``<foo:bar>`` becomes ``<foo:bar xmlns:foo="…">``: the same element as if
+    ``<rss>`` had declared it (no line break is added). ``wp`` and ``dc`` get their
+    real namespaces and are counted here, as :func:`_inject_namespaces` counts
+    them; other prefixes are counted by the reader.
+    """
+    pattern = re.compile(b"<(" + b"|".join(map(re.escape, late)) + b"):" + _NAME)
+    out = []
+    pos = 0
+    for match in pattern.finditer(chunk):
+        prefix = match.group(1)
+        if prefix in _MEANINGFUL:
+            repairs["undeclared_prefixes"] += 1  # as injected.findall counts: CDATA included
+        if _cdata_state(chunk, in_cdata, match.start()):
+            continue
+        out.append(chunk[pos : match.end()])
+        out.append(b' xmlns:%s="%s"' % (prefix, late[prefix]))
+        pos = match.end()
+    if not out:
+        return chunk
+    out.append(chunk[pos:])
+    return b"".join(out)

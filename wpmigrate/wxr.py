@@ -582,9 +582,13 @@ class ExportReader:
     encoding: str | None = None
     sites: list[Site] = field(default_factory=list)
     authors: dict[str, Author] = field(default_factory=dict)
+    items_read: int = 0
+    """Items read (before deduplication) in the documents finished so far."""
     _synthetic_ids: IdPool = field(default_factory=IdPool)
-    _seen_comments: set[int] = field(default_factory=set)
-    _seen_posts: dict[int, int] = field(default_factory=dict)
+    deduper: Deduper = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.deduper = Deduper(self.repairs)
 
     def posts(self, sources: Iterable[Source]) -> Iterator[Post]:
         """Yield the posts of every source in order, each comment once."""
@@ -597,6 +601,7 @@ class ExportReader:
         chunks: Iterable[bytes],
         name: str,
         reopen: Callable[[], Iterable[bytes]] | None = None,
+        skip: int = 0,
     ) -> Iterator[Post]:
         """Yield the posts of one export given as byte chunks (``name`` is for messages).
 
@@ -605,19 +610,20 @@ class ExportReader:
         document is read again from the start with repairs, and the posts
         already yielded are skipped: the result is the same as a repairing read,
         at the parser's own speed for exports that need no repair.
+        ``skip`` items at the start are read but not yielded (another reader
+        yielded them already).
         """
-        skip = 0
         if reopen is not None and self.encoding is None:
             repairs_before = Repairs(self.repairs)
             ids_before = self._synthetic_ids.next_id
-            fast = WxrReader(name, self.repairs, self._synthetic_ids, repair=False)
+            fast = WxrReader(name, self.repairs, self._synthetic_ids, repair=False, skip=skip)
             try:
                 yield from self._read(fast, chunks)
                 return
             except (NeedsRepair, DataError):
                 # Start again as a repairing read would: same counts, same ids,
                 # and the same error if the document is beyond repair.
-                skip = fast.posts_read
+                skip = max(skip, fast.posts_read)
                 self.repairs.clear()
                 self.repairs.update(repairs_before)
                 self._synthetic_ids.next_id = ids_before
@@ -638,32 +644,53 @@ class ExportReader:
         self._record(reader)
 
     def _record(self, reader: WxrReader) -> None:
+        self.items_read += reader.posts_read
         if reader.site is not None:
             self.sites.append(reader.site)
         self.authors.update(reader.authors)
 
     def _dedupe(self, post: Post) -> bool:
-        """Remove comments already read; whether the post is still worth yielding.
-
-        An item that repeats a post already read (same id and header) with no new
-        comment is skipped; different items sharing an id (real exports have
-        them) are all kept.
-        """
-        seen = self._seen_comments
-        fingerprint = hash(tuple(post.summary().values()))
-        repeated_post = self._seen_posts.get(post.id) == fingerprint
-        self._seen_posts[post.id] = fingerprint
-        kept = []
-        base = post.id << 64
-        for comment in post.comments:
-            key = base + comment.id
-            if key in seen:
-                self.repairs["duplicate_comments"] += 1
-                continue
-            seen.add(key)
-            kept.append(comment)
-        post.comments = kept
-        if repeated_post and not kept:
-            self.repairs["duplicate_posts"] += 1
+        """Remove comments already read; whether the post is still worth yielding."""
+        fresh = self.deduper.fresh(
+            post.id, tuple(post.summary().values()), [c.id for c in post.comments]
+        )
+        if fresh is None:
             return False
+        if not all(fresh):
+            post.comments = [c for c, new in zip(post.comments, fresh, strict=True) if new]
         return True
+
+
+@dataclass
+class Deduper:
+    """Remembers what was read, so each comment is output once across items and files.
+
+    An item that repeats a post already read (same id and header) with no new
+    comment is skipped; different items sharing an id (real exports have them)
+    are all kept. Comments are keyed by (post id, comment id).
+    """
+
+    repairs: Repairs
+    _seen_comments: set[int] = field(default_factory=set)
+    _seen_posts: dict[int, int] = field(default_factory=dict)
+
+    def fresh(self, post_id: int, header: tuple[Any, ...], comment_ids: list[int]) -> list[bool] | None:
+        """For each comment, whether it is new; ``None`` if the whole item is a repeat."""
+        fingerprint = hash(header)
+        repeated_post = self._seen_posts.get(post_id) == fingerprint
+        self._seen_posts[post_id] = fingerprint
+        seen = self._seen_comments
+        base = post_id << 64
+        flags = []
+        for comment_id in comment_ids:
+            key = base + comment_id
+            new = key not in seen
+            if new:
+                seen.add(key)
+            else:
+                self.repairs["duplicate_comments"] += 1
+            flags.append(new)
+        if repeated_post and not any(flags):
+            self.repairs["duplicate_posts"] += 1
+            return None
+        return flags

@@ -7,6 +7,9 @@ cost after the XML parser itself (the stdlib encoder took 0.9 s of 4.3 s on a
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Iterator
 from typing import Any, BinaryIO, Literal
 
 import orjson
@@ -15,11 +18,92 @@ Format = Literal["jsonl", "json"]
 
 _LINE = orjson.OPT_APPEND_NEWLINE
 _PRETTY = orjson.OPT_INDENT_2
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def encode(value: Any, pretty: bool = False) -> bytes:
+    """``value`` as JSON bytes (no trailing newline): orjson, or a slower exact fallback.
+
+    Fix: orjson refuses three things real inputs produce, and each made the
+    command fail as an internal error (exit 70): nesting deeper than 255
+    levels (a ``thread`` record whose replies nest 127 levels deep: 10,000-deep
+    reply chains exist), integers beyond 64 bits (an id of 2**70 in a broken
+    export), and strings holding a lone surrogate (JSON input with ``"\\ud800"``).
+    For those records only, :func:`_fallback` writes the same bytes orjson
+    would, iteratively, keeping a lone surrogate as its ``\\uXXXX`` escape.
+    """
+    try:
+        return orjson.dumps(value, option=_PRETTY if pretty else 0)
+    except orjson.JSONEncodeError:
+        return b"".join(_fallback(value, pretty))
+
+
+def _scalar(value: Any) -> bytes:
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        if isinstance(value, str):
+            text = json.dumps(value, ensure_ascii=False)
+            text = _SURROGATE.sub(lambda match: f"\\u{ord(match.group(0)):04x}", text)
+            return text.encode("utf-8")
+        if isinstance(value, int):
+            return str(int(value)).encode("ascii")
+        raise
+
+
+def _fallback(value: Any, pretty: bool) -> Iterator[bytes]:
+    """Encode like orjson (compact, or ``OPT_INDENT_2``) without recursion or limits."""
+    colon = b": " if pretty else b":"
+    # Each frame: (iterator over the container's items, its closing byte, depth, first?).
+    stack: list[list[Any]] = []
+    pending: Any = value
+    have_pending = True
+    while True:
+        if have_pending:
+            have_pending = False
+            item = pending
+            if isinstance(item, dict) and item:
+                yield b"{"
+                stack.append([iter(item.items()), b"}", len(stack) + 1, True])
+            elif isinstance(item, (list, tuple)) and item:
+                yield b"["
+                stack.append([iter(item), b"]", len(stack) + 1, True])
+            elif isinstance(item, dict):
+                yield b"{}"
+            elif isinstance(item, (list, tuple)):
+                yield b"[]"
+            else:
+                yield _scalar(item)
+        if not stack:
+            return
+        frame = stack[-1]
+        iterator, closing, depth, first = frame
+        try:
+            entry = next(iterator)
+        except StopIteration:
+            stack.pop()
+            if pretty:
+                yield b"\n" + b"  " * (depth - 1)
+            yield closing
+            continue
+        if not first:
+            yield b","
+        frame[3] = False
+        if pretty:
+            yield b"\n" + b"  " * depth
+        if closing == b"}":
+            key, pending = entry
+            if not isinstance(key, str):
+                raise TypeError(f"JSON object keys must be strings, not {type(key).__name__}")
+            yield _scalar(key) + colon
+        else:
+            pending = entry
+        have_pending = True
 
 
 def dumps(record: Any, pretty: bool = False) -> str:
     """One record as JSON text: compact by default, indented with ``pretty``."""
-    return orjson.dumps(record, option=_PRETTY if pretty else 0).decode("utf-8")
+    return encode(record, pretty).decode("utf-8")
 
 
 class JsonWriter:
@@ -44,12 +128,15 @@ class JsonWriter:
     def write(self, record: Any) -> None:
         """Append one record."""
         if self.fmt == "json":
-            data = orjson.dumps(record, option=_PRETTY if self.pretty else 0)
+            data = encode(record, self.pretty)
             if self.pretty:
                 data = data.replace(b"\n", b"\n  ")  # newlines only come from indentation
             data = (b"[\n  " if self.count == 0 else b",\n  ") + data
         else:
-            data = orjson.dumps(record, option=_PRETTY | _LINE if self.pretty else _LINE)
+            try:
+                data = orjson.dumps(record, option=_PRETTY | _LINE if self.pretty else _LINE)
+            except orjson.JSONEncodeError:
+                data = encode(record, self.pretty) + b"\n"  # see encode()
         self.count += 1
         self._pending.append(data)
         self._pending_bytes += len(data)

@@ -1,0 +1,149 @@
+"""Reading on several cores gives exactly what a serial read gives."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from wpmigrate.cli import cli
+from wpmigrate.errors import WpmigrateError
+from wpmigrate.parallel import _item_start, plan_ranges
+from wpmigrate.pipeline import ReadSession
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import wxrgen  # noqa: E402
+
+
+def read(paths: list[Path], jobs: int) -> tuple[list[Any], dict[str, int], str | None, str]:
+    session = ReadSession([str(p) for p in paths], jobs=jobs, min_split=1)
+    groups: list[Any] = []
+    error = None
+    try:
+        for summary, records in session.groups():
+            groups.append((summary, records))
+    except WpmigrateError as exc:
+        error = str(exc)
+    return groups, dict(+session.reader.repairs), error, session.tally.line()
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("gen") / "export.xml"
+    with open(path, "wb") as out:
+        wxrgen.write_wxr(wxrgen.GenConfig(seed=11, target_bytes=400_000), out)
+    return path
+
+
+def test_cut_points_are_item_starts_outside_cdata(generated: Path) -> None:
+    data = generated.read_bytes()
+    ranges = plan_ranges(str(generated), 5, min_bytes=1)
+    assert 3 <= len(ranges) <= 5  # a big item can swallow a target
+    assert ranges[0][0] == 0 and ranges[-1][1] == -1
+    for (_, end), (start, _) in zip(ranges, ranges[1:], strict=False):
+        assert end == start
+        assert data[start : start + 5] == b"<item"
+        before = data[:start]
+        assert before.rfind(b"]]>") > before.rfind(b"<![CDATA[")
+
+
+def test_an_item_tag_inside_cdata_is_not_a_cut_point() -> None:
+    window = b"<wp:comment_content><![CDATA[see <item> here]]></wp:comment_content>\n<item>"
+    assert _item_start(window) == window.rindex(b"<item>")
+    assert _item_start(b"<![CDATA[ <item> ") == -1
+
+
+@pytest.mark.parametrize("jobs", [2, 3, 7])
+def test_generated_export_reads_the_same_on_several_cores(generated: Path, jobs: int) -> None:
+    assert read([generated], jobs) == read([generated], 1)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["customer-love.xml", "quirks/control-chars.xml", "quirks/entities.xml",
+     "quirks/truncated.xml", "quirks/statuses-types.xml", "quirks/duplicates.xml"],
+)
+def test_fixtures_read_the_same_on_several_cores(name: str) -> None:
+    path = FIXTURES / name
+    assert read([path], 4) == read([path], 1)
+
+
+def test_several_files_read_the_same_on_several_cores() -> None:
+    parts = sorted((FIXTURES / "quirks" / "duplicates-split").glob("*.xml"))
+    files = [FIXTURES / "customer-love.xml", *parts, FIXTURES / "quirks" / "duplicates.xml"]
+    assert read(files, 3) == read(files, 1)
+
+
+_BASE = (FIXTURES / "customer-love.xml").read_bytes()
+_DAMAGE = [b"\x01", b"&laquo;", b"&", b"<item>", b"]]>", b"<![CDATA[", b"</item>", b"<item>x"]
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, len(_BASE)), st.sampled_from(_DAMAGE)), max_size=3))
+def test_damaged_exports_read_the_same_on_several_cores(
+    tmp_path: Path, damage: list[tuple[int, bytes]]
+) -> None:
+    data = bytearray(_BASE)
+    for position, piece in sorted(damage, reverse=True):
+        data[position:position] = piece
+    path = tmp_path / "damaged.xml"
+    path.write_bytes(bytes(data))
+    assert read([path], 3) == read([path], 1)
+
+
+def test_cli_output_is_identical_with_and_without_jobs(generated: Path) -> None:
+    runner = CliRunner()
+    for command in (["extract"], ["thread"], ["stats", "--json"]):
+        serial = runner.invoke(cli, [*command, str(generated), "-q", "-j", "1"])
+        parallel = runner.invoke(cli, [*command, str(generated), "-q", "-j", "2"])
+        assert serial.exit_code == parallel.exit_code == 0
+        assert parallel.stdout == serial.stdout
+
+
+def test_a_failed_range_is_read_again_serially(
+    generated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wpmigrate import parallel
+
+    real = parallel.run_unit
+    calls: list[int] = []
+
+    def flaky(unit: parallel.Unit, folder: str) -> parallel.UnitResult:
+        result = real(unit, folder)
+        calls.append(unit.index)
+        if unit.part == 2:
+            result.failed = "simulated"
+        return result
+
+    monkeypatch.setattr(parallel, "run_unit", flaky)
+    serial = read([generated], 1)
+    assert read([generated], 4) == serial
+    assert len(serial[0]) > 10
+
+
+def test_synthetic_ids_after_the_first_range_fall_back_to_serial(tmp_path: Path) -> None:
+    # Items without ids in every part: only a serial read numbers them -1, -2, …
+    body = "".join(
+        f"<item><title>t{i}</title><wp:status>publish</wp:status>"
+        f"<wp:comment><wp:comment_id></wp:comment_id><wp:comment_content>c{i}"
+        f"</wp:comment_content></wp:comment></item>\n"
+        for i in range(40)
+    )
+    path = tmp_path / "noids.xml"
+    path.write_text(
+        '<rss xmlns:wp="http://wordpress.org/export/1.2/"><channel><title>x</title>\n'
+        + body + "</channel></rss>\n",
+        encoding="utf-8",
+    )
+    parallel, serial = read([path], 3), read([path], 1)
+    assert parallel == serial
+    ids = [s["id"] for s, _ in serial[0]]
+    assert ids == list(range(-1, -81, -2))

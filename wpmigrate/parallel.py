@@ -1,0 +1,326 @@
+"""Read exports on every core: large files in byte ranges, several files at once.
+
+A plain export file is cut at ``<item>`` boundaries into as many ranges as
+there are jobs; each range is read by a worker process as a document of its
+own (the export's header, the range, and closing tags), and several exports
+(a WordPress.com zip's parts) are read by different workers. Workers hand back
+each post's records; the main process takes them in file order, so the output
+is the same as a serial read.
+
+It is an optimisation, never a different answer: whenever a range cannot be
+taken as read alone (it failed to parse, or it needed ids only a serial read can
+number), the main process reads that export serially from the start, skipping
+the posts already delivered, exactly as the reader's own fast path does.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import struct
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from .errors import WpmigrateError
+from .jsonl import Group
+from .models import comment_record
+from .repair import Repairs
+from .sources import Source, open_sources, read_all
+from .wxr import ExportReader
+
+#: Below this size a file is read in one piece: starting workers costs more.
+MIN_SPLIT_BYTES = 16 << 20
+_ITEM = b"<item"
+_CDATA_OPEN = b"<![CDATA["
+_CDATA_CLOSE = b"]]>"
+_FOOTER = b"</channel></rss>\n"
+_FRAME = struct.Struct("<I")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One piece of work: a whole export, or a byte range of a plain export file."""
+
+    index: int
+    path: str
+    """The path given on the command line."""
+    name: str
+    """The :class:`Source` name (a zip member is ``archive.zip:member.xml``)."""
+    start: int = 0
+    end: int = -1
+    """Byte range of the file (``-1``: to the end); whole sources use 0, -1."""
+    header_end: int = 0
+    """Where the first ``<item`` starts: the header every range is read with."""
+    part: int = 0
+    """0 for the first range of a file (it has the header already)."""
+
+
+@dataclass
+class UnitResult:
+    """What a worker hands back, besides the frames it wrote."""
+
+    index: int
+    frames: str
+    posts_read: int = 0
+    synthetic_ids: int = 0
+    repairs: dict[str, int] = field(default_factory=dict)
+    failed: str = ""
+    size: int = 0
+    """Bytes of the export the unit covered."""
+
+
+def _outside_cdata(window: bytes, at: int) -> bool:
+    """Whether position ``at`` is surely outside CDATA: the last marker before it closes one.
+
+    ``]]>`` cannot occur inside CDATA, so a close marker last means outside; an
+    open marker last, or none in sight, is treated as unknown (not a cut point).
+    """
+    opened = window.rfind(_CDATA_OPEN, 0, at)
+    closed = window.rfind(_CDATA_CLOSE, 0, at)
+    return closed > opened
+
+
+def _item_start(window: bytes, begin: int = 0, need_marker: bool = True) -> int:
+    """The first ``<item>`` start tag in ``window`` from ``begin`` that is a safe cut point."""
+    at = window.find(_ITEM, begin)
+    while at != -1:
+        follows = window[at + len(_ITEM) : at + len(_ITEM) + 1]
+        if follows in (b">", b" ", b"\t", b"\n", b"\r") and (
+            not need_marker or _outside_cdata(window, at)
+        ):
+            return at
+        at = window.find(_ITEM, at + 1)
+    return -1
+
+
+def plan_ranges(path: str, parts: int, min_bytes: int = MIN_SPLIT_BYTES) -> list[tuple[int, int]]:
+    """Byte ranges ``[(start, end), …]`` cutting a plain export at item boundaries.
+
+    Returns one range ``[(0, -1)]`` when the file is small, or no safe cut
+    point is found. The first range starts at 0 (it holds the header).
+    """
+    size = os.path.getsize(path)
+    if parts < 2 or size < min_bytes:
+        return [(0, -1)]
+    window_size = 1 << 22
+    with open(path, "rb") as handle:
+        head = handle.read(window_size)
+        # No CDATA marker is needed before the first item: a header rarely has one.
+        first = _item_start(head, 0, need_marker=False)
+        if first == -1 or _CDATA_OPEN in head[:first] and not _outside_cdata(head, first):
+            return [(0, -1)]
+        cuts = [0]
+        for part in range(1, parts):
+            target = first + (size - first) * part // parts
+            if target <= cuts[-1]:
+                continue
+            handle.seek(target)
+            window = handle.read(window_size)
+            at = _item_start(window)
+            if at == -1 or target + at <= cuts[-1]:
+                continue  # no safe cut near here, or the same item as the last cut
+            cuts.append(target + at)
+    if len(cuts) == 1:
+        return [(0, -1)]
+    return [(start, end) for start, end in zip(cuts, [*cuts[1:], -1], strict=True)]
+
+
+def header_end(path: str) -> int:
+    """Where the first item of a plain export starts (0 if none in the first 4 MB)."""
+    with open(path, "rb") as handle:
+        at = _item_start(handle.read(1 << 22), 0, need_marker=False)
+    return max(at, 0)
+
+
+def _range_chunks(unit: Unit, chunk_size: int = 1 << 20) -> Iterator[bytes]:
+    """The document a range worker reads: header, the range, closing tags."""
+    with open(unit.path, "rb") as handle:
+        if unit.part:
+            yield handle.read(unit.header_end)
+            handle.seek(unit.start)
+        remaining = -1 if unit.end == -1 else unit.end - unit.start
+        while remaining != 0:
+            chunk = handle.read(chunk_size if remaining < 0 else min(chunk_size, remaining))
+            if not chunk:
+                break
+            if remaining > 0:
+                remaining -= len(chunk)
+            yield chunk
+    if unit.end != -1:
+        yield _FOOTER
+
+
+def _unit_chunks(unit: Unit) -> Callable[[], Iterator[bytes]]:
+    if unit.end != -1 or unit.start:
+        return lambda: _range_chunks(unit)
+    source = next(s for s in open_sources([unit.path]) if s.name == unit.name)
+    return lambda: read_all(source)
+
+
+def run_unit(unit: Unit, folder: str) -> UnitResult:
+    """Worker: read one unit, write its posts as frames, report what it saw."""
+    frames = os.path.join(folder, f"unit-{unit.index}.bin")
+    result = UnitResult(unit.index, frames)
+    reader = ExportReader()
+    if unit.end != -1 or unit.start:
+        result.size = (unit.end if unit.end != -1 else os.path.getsize(unit.path)) - unit.start
+    try:
+        chunks = _unit_chunks(unit)
+        with open(frames, "wb", buffering=1 << 20) as out:
+            for post in reader.posts_from(chunks(), unit.name, chunks):
+                summary = post.summary()
+                records = [comment_record(c, summary, embed=False) for c in post.comments]
+                blob = orjson.dumps([summary, records])
+                out.write(_FRAME.pack(len(blob)))
+                out.write(blob)
+        result.posts_read = reader.items_read
+        if unit.part:
+            # The header was read with the range: its repairs belong to part 0.
+            header = ExportReader()
+            list(header.posts_from([_header_bytes(unit), _FOOTER], unit.name))
+            reader.repairs.subtract(header.repairs)
+    except WpmigrateError as exc:
+        result.failed = str(exc)
+    except Exception as exc:  # a bug shows itself again in the serial read
+        result.failed = f"{type(exc).__name__}: {exc}"
+    result.repairs = {kind: count for kind, count in reader.repairs.items() if count}
+    result.synthetic_ids = -1 - reader._synthetic_ids.next_id
+    return result
+
+
+def _header_bytes(unit: Unit) -> bytes:
+    with open(unit.path, "rb") as handle:
+        return handle.read(unit.header_end)
+
+
+def _frames(path: str) -> Iterator[Group]:
+    with open(path, "rb") as handle:
+        while True:
+            size = handle.read(_FRAME.size)
+            if not size:
+                return
+            summary, records = orjson.loads(handle.read(_FRAME.unpack(size)[0]))
+            for record in records:
+                record["post"] = summary
+            yield summary, records
+
+
+def splittable(source: Source) -> bool:
+    """A plain, seekable export file: the only kind cut into ranges."""
+    return source.reopenable and not source.compression and os.path.isfile(source.name)
+
+
+def plan(
+    sources: list[Source],
+    jobs: int,
+    eligible: Callable[[Source], bool] = lambda _: True,
+    min_split: int = MIN_SPLIT_BYTES,
+) -> list[list[Unit]]:
+    """The units of each source (an empty list: read it in the main process)."""
+    plans: list[list[Unit]] = []
+    index = 0
+    for source in sources:
+        if not source.reopenable or not eligible(source):
+            plans.append([])
+            continue
+        if splittable(source):
+            ranges = plan_ranges(source.name, jobs, min_split)
+            first_item = header_end(source.name) if len(ranges) > 1 else 0
+            units = []
+            for part, (start, end) in enumerate(ranges):
+                units.append(Unit(index, source.name, source.name, start, end, first_item, part))
+                index += 1
+        else:
+            path = source.name.split(":", 1)[0] if source.compression == "zip" else source.name
+            units = [Unit(index, path, source.name)]
+            index += 1
+        plans.append(units)
+    return plans
+
+
+def _context() -> Any:
+    # fork starts workers in milliseconds and shares the imported modules; where
+    # it is unsafe or missing (macOS, Windows) the default start method is used.
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
+@dataclass
+class ParallelReader:
+    """Yields every source's groups like a serial read, using ``jobs`` processes."""
+
+    reader: ExportReader
+    jobs: int
+    serial: Callable[[Source, int], Iterator[Group]]
+    """Reads a source in the main process, skipping its first N posts."""
+    advance: Callable[[int], None] | None = None
+    """Told how many bytes each finished unit covered (a progress bar)."""
+    eligible: Callable[[Source], bool] = lambda _: True
+    """Whether a source may go to a worker (XML, not JSON Lines)."""
+    min_split: int = MIN_SPLIT_BYTES
+    """Files smaller than this are not cut into ranges."""
+    folder: str = ""
+
+    def groups(self, sources: list[Source]) -> Iterator[Group]:
+        """Every group of every source, in order."""
+        plans = plan(sources, self.jobs, self.eligible, self.min_split)
+        units = [unit for units in plans for unit in units]
+        if len(units) < 2:
+            for source in sources:
+                yield from self.serial(source, 0)
+            return
+        self.folder = tempfile.mkdtemp(prefix="wpmigrate-")
+        pool = _context().Pool(min(self.jobs, len(units)))
+        try:
+            results = pool.imap(_run_unit_in, [(unit, self.folder) for unit in units])
+            for source, source_units in zip(sources, plans, strict=True):
+                if not source_units:
+                    yield from self.serial(source, 0)
+                else:
+                    yield from self._source(source, [next(results) for _ in source_units])
+        finally:
+            pool.terminate()
+            pool.join()
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _source(self, source: Source, results: list[UnitResult]) -> Iterator[Group]:
+        ids = self.reader._synthetic_ids
+        ids_at_start = ids.next_id
+        repairs_at_start = Repairs(self.reader.repairs)
+        delivered = 0
+        for position, result in enumerate(results):
+            # Only a serial read can number items without ids after others did.
+            foreign_ids = result.synthetic_ids and (position or ids.next_id != -1)
+            if result.failed or foreign_ids:
+                self.reader.repairs.clear()
+                self.reader.repairs.update(repairs_at_start)
+                ids.next_id = ids_at_start
+                yield from self.serial(source, delivered)
+                return
+            self.reader.repairs.update(result.repairs)
+            ids.next_id -= result.synthetic_ids
+            dedupe = self.reader.deduper
+            for summary, records in _frames(result.frames):
+                fresh = dedupe.fresh(
+                    summary["id"], tuple(summary.values()), [r["id"] for r in records]
+                )
+                if fresh is None:
+                    continue
+                if not all(fresh):
+                    records = [r for r, new in zip(records, fresh, strict=True) if new]
+                yield summary, records
+            delivered += result.posts_read
+            os.unlink(result.frames)
+            if self.advance is not None:
+                self.advance(result.size)
+
+
+def _run_unit_in(arguments: tuple[Unit, str]) -> UnitResult:
+    return run_unit(*arguments)
