@@ -213,3 +213,14 @@ HOSTILE_FRAGMENTS = [
 )
 def test_sanitised_html_is_always_publishable(body: str) -> None:
     assert_publishable(comment_html(body))
+
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([*"ab &\n\t .:/=\u00e9", "\n\n", " \n", "www."])))
+def test_plain_text_fast_path_equals_the_full_paragraph_rules(pieces: list[str]) -> None:
+    from wpmigrate.render.html import _autop_full, _autop_plain
+
+    text = "".join(pieces)
+    if text.strip():
+        assert _autop_plain(text) == _autop_full(text)

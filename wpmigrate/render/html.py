@@ -105,6 +105,13 @@ def wpautop(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         return ""
+    if "<" not in text:
+        return _autop_plain(text)
+    return _autop_full(text)
+
+
+def _autop_full(text: str) -> str:
+    """wpautop's rules in full, for text with tags (``\r`` already normalised)."""
     # Like WordPress, keep <pre> out of the paragraph rules. Its tag does not
     # survive sanitising, so its lines are kept as line breaks instead.
     pres: list[str] = []
@@ -143,6 +150,19 @@ def wpautop(text: str) -> str:
     if pres:
         text = _PRE_PLACEHOLDER.sub(lambda match: pres[int(match.group(1))], text)
     return text.strip()
+
+
+def _autop_plain(text: str) -> str:
+    """:func:`wpautop` for text without a single tag (most comments), without its regexes.
+
+    Without tags, every tag rule is a no-op: what is left is trimming lines,
+    splitting paragraphs at blank lines and turning the remaining newlines into
+    ``<br />`` (tests/test_render_html.py checks it against the full rules).
+    """
+    paragraphs = [part.strip("\n") for part in _PARAGRAPH_SPLIT.split(_trim_lines(text + "\n"))]
+    return "\n".join(
+        "<p>" + part.replace("\n", "<br />\n") + "</p>" for part in paragraphs if part.strip()
+    )
 
 
 # --------------------------------------------------------------------------- links
@@ -287,6 +307,9 @@ _clean = _make_cleaner()
 
 def _defuse_text(html: str) -> str:
     """Write ``javascript:`` and ``onclick=`` in text with character references."""
+    # Both need a ':' or '=', which most comments lack: check that first (cheap).
+    if ":" not in html and "=" not in html:
+        return html
     if not (_SCRIPTISH_TEXT.search(html) or _HANDLER_TEXT.search(html)):
         return html
     out: list[str] = []
@@ -322,6 +345,7 @@ def comment_html(content: object) -> str:
     """
     if not isinstance(content, str) or not content.strip():
         return ""
-    if _SURROGATE.search(content):  # possible in JSON input; nh3 needs valid Unicode
+    if not content.isascii() and _SURROGATE.search(content):
+        # possible in JSON input; nh3 needs valid Unicode
         content = _SURROGATE.sub("\ufffd", content)
     return sanitise(wpautop(make_clickable(content)))

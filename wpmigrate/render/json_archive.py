@@ -23,6 +23,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
+
 from ..privacy import public_forest
 from ..thread import DEFAULT_MAX_DEPTH, flatten, thread
 from .html import comment_html, safe_url
@@ -36,10 +38,14 @@ def dumps(value: Any) -> bytes:
     A lone surrogate (possible in JSON read from stdin) cannot be written as
     UTF-8; it is kept as its ``\\uXXXX`` escape, which is still valid JSON.
     """
-    text = json.dumps(value, indent=2, ensure_ascii=False) + "\n"
-    if _SURROGATE.search(text):
+    try:
+        # orjson's indented output is the stdlib's indent=2, ensure_ascii=False
+        # output byte for byte, at a fraction of the cost.
+        return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+    except TypeError:  # a lone surrogate: orjson refuses what UTF-8 cannot hold
+        text = json.dumps(value, indent=2, ensure_ascii=False) + "\n"
         text = _SURROGATE.sub(lambda match: f"\\u{ord(match.group(0)):04x}", text)
-    return text.encode("utf-8")
+        return text.encode("utf-8")
 
 
 def _deeper_than(forest: list[Mapping[str, Any]], limit: int) -> bool:
