@@ -20,15 +20,17 @@ half-written file. Bad input part-way (exit 4) writes nothing at all, unlike
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .errors import OutputError
+from .parallel import pool_context
 from .paths import PostNamer
 from .render.html import safe_url
 from .render.json_archive import dumps, render_json
@@ -88,6 +90,33 @@ def render_post(record: Mapping[str, Any], options: ArchiveOptions) -> bytes:
         return render_json(record, options.keep_private)
     # "replace": a lone surrogate from JSON input must not stop the run.
     return render_markdown(record, options.max_depth).encode("utf-8", "replace")
+
+
+def _render_all(
+    records: Iterable[Mapping[str, Any]], options: ArchiveOptions
+) -> Iterator[tuple[Mapping[str, Any], bytes]]:
+    """Each record with its rendered file, in input order; on ``options.jobs`` processes.
+
+    Rendering (html2text, the sanitiser) is the costly part of an archive and
+    each post renders alone, so it goes to a pool; names and writes stay here,
+    in order. Only a bounded window of posts is in flight: a pool's own imap
+    would read the whole export ahead into memory.
+    """
+    if options.jobs <= 1:
+        for record in records:
+            yield record, render_post(record, options)
+        return
+    window: collections.deque[tuple[Mapping[str, Any], Any]] = collections.deque()
+    limit = 4 * options.jobs
+    with pool_context().Pool(options.jobs) as pool:
+        for record in records:
+            window.append((record, pool.apply_async(render_post, (record, options))))
+            if len(window) >= limit:
+                done, pending = window.popleft()
+                yield done, pending.get()
+        while window:
+            done, pending = window.popleft()
+            yield done, pending.get()
 
 
 def index_entry(record: Mapping[str, Any], path: str) -> dict[str, Any]:
@@ -226,9 +255,9 @@ def write_archive(
         indexes = index_names(options.fmt)
         namer = PostNamer(EXTENSIONS[options.fmt], options.layout, reserved=indexes)
         entries = []
-        for record in records:
+        for record, rendered in _render_all(records, options):
             path = namer.name(record.get("post") or {})
-            _stage(staging, path, render_post(record, options))
+            _stage(staging, path, rendered)
             entry = index_entry(record, path)
             entries.append(entry)
             result.files.append(path)

@@ -244,7 +244,8 @@ def plan(
     return plans
 
 
-def _context() -> Any:
+def pool_context() -> Any:
+    """The multiprocessing context for wpmigrate's worker pools."""
     # fork starts workers in milliseconds and shares the imported modules; where
     # it is unsafe or missing (macOS, Windows) the default start method is used.
     if sys.platform.startswith("linux"):
@@ -277,7 +278,7 @@ class ParallelReader:
                 yield from self.serial(source, 0)
             return
         self.folder = tempfile.mkdtemp(prefix="wpmigrate-")
-        pool = _context().Pool(min(self.jobs, len(units)))
+        pool = pool_context().Pool(min(self.jobs, len(units)))
         try:
             results = pool.imap(_run_unit_in, [(unit, self.folder) for unit in units])
             for source, source_units in zip(sources, plans, strict=True):
