@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
-"""Regenerate the golden outputs of ``wpmigrate extract`` in fixtures/golden/.
+"""Regenerate the golden outputs in fixtures/golden/.
 
     python scripts/regen_golden.py          # rewrite every golden file
-    python scripts/regen_golden.py --check  # exit 1 if any golden file would change
+    python scripts/regen_golden.py --check  # exit 1 if any extract golden would change
+
+This script makes the ``extract`` goldens and then runs
+``scripts/regen_thread_golden.py`` (thread, rejects, stats) and
+``scripts/regen_archive_golden.py`` (Markdown and JSON archives), so one
+command regenerates everything.
 
 A golden file's name says how it was made, so tests/test_golden.py can find and rerun
 every one of them without a list:
@@ -144,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     for name in changed:
         print(f"{verb}: {name}")
     print(f"{len(wanted)} goldens, {len(changed)} file(s) {verb}")
+    if not args.check:
+        for other in ("regen_thread_golden", "regen_archive_golden"):
+            subprocess.run([sys.executable, str(REPO / "scripts" / f"{other}.py")], check=True)
     return 1 if args.check and changed else 0
 
 
