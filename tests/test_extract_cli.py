@@ -38,7 +38,9 @@ FIELDS = [
     "meta",
     "post",
 ]
-POST_FIELDS = ["id", "title", "slug", "url", "type", "status", "author", "date", "date_gmt"]
+POST_FIELDS = [
+    "id", "title", "slug", "url", "type", "status", "author", "author_name", "date", "date_gmt"
+]
 CL_SUMMARY = (
     "wpmigrate: read 3 posts, 45 comments (approved 39, spam 3, pending 2, trash 1; "
     "comment 42, note 1, pingback 1, trackback 1) from {name}"

@@ -76,6 +76,7 @@ def test_wxr_1_0_has_no_author_table_so_the_login_is_the_post_author(read_export
             "type": "post",
             "status": "publish",
             "author": "admin",
+            "author_name": "admin",  # no author table: the login is all there is
             "date": "2010-10-19T18:00:00",
             "date_gmt": "2010-10-19T16:00:00Z",
         },

@@ -45,8 +45,17 @@ def normalise_status(raw: str) -> str:
     ('approved', 'pending', 'spam')
     >>> normalise_status("my-plugin-status")
     'my-plugin-status'
+    >>> normalise_status("")
+    'pending'
     """
     value = raw.strip()
+    if not value:
+        # Fix: an empty <wp:comment_approved> (a damaged or hand-edited export)
+        # became status "", which no reader of the records expects and the
+        # summary printed as a nameless count. WordPress shows such a comment to
+        # no one and lists it nowhere: the closest status is "pending", hidden
+        # by default and kept by --include pending for the owner to judge.
+        return "pending"
     return STATUS_NAMES.get(value.lower(), value)
 
 
@@ -154,6 +163,8 @@ class Post:
     """``wp:status`` (``publish``, ``draft``, ``inherit``, …)."""
     author: str = ""
     """Login from ``dc:creator``."""
+    author_name: str = ""
+    """The author's display name (``wp:author_display_name``), else the login."""
     date: str | None = None
     """``wp:post_date`` in ISO 8601, local time."""
     date_gmt: str | None = None
@@ -175,6 +186,7 @@ class Post:
             "type": self.type,
             "status": self.status,
             "author": self.author,
+            "author_name": self.author_name,
             "date": self.date,
             "date_gmt": self.date_gmt,
         }

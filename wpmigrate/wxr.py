@@ -404,6 +404,7 @@ class WxrReader:
             gmt_offset=offset,
         )
         author = self.authors.get(post.author)
+        post.author_name = author.display_name if author and author.display_name else post.author
         for element in comment_elements:
             post.comments.append(self._read_comment(element, post, author))
         _dedupe_within_post(post, self.synthetic_ids, self.repairs)

@@ -382,7 +382,7 @@ def render_markdown(record: Mapping[str, Any], max_depth: int = DEFAULT_MAX_DEPT
             ("date", post.get("date")),
             ("url", str(post.get("url") or "")),
             ("post_id", post.get("id")),
-            ("author", str(post.get("author") or "")),
+            ("author", str(post.get("author_name") or post.get("author") or "")),
             ("comment_count", len(nodes)),
             ("comment_ids", ids),
         ]
