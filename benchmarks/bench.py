@@ -77,8 +77,9 @@ def export_for(size: str, seed: int) -> tuple[Path, dict[str, int]]:
         config = wxrgen.GenConfig(seed=seed, target_bytes=wxrgen.parse_size(size))
         with open(path, "wb") as handle:
             stats = wxrgen.write_wxr(config, handle)
-        meta.write_text(json.dumps({"bytes": stats.bytes, "posts": stats.posts,
-                                    "comments": stats.comments}))
+        meta.write_text(
+            json.dumps({"bytes": stats.bytes, "posts": stats.posts, "comments": stats.comments})
+        )
     return path, json.loads(meta.read_text())
 
 
@@ -86,13 +87,17 @@ def html2text_seconds(path: Path) -> tuple[float, int]:
     """Time of the html2text calls alone for the Markdown archive of ``path``."""
     output = subprocess.run(
         [PYTHON, str(HERE / "h2t_only.py"), str(path)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     seconds, calls = output.split()
     return float(seconds), int(calls)
 
 
-def speed(path: Path, stats: dict[str, int], jobs: int, repeat: int) -> tuple[list[Run], dict[str, float]]:
+def speed(
+    path: Path, stats: dict[str, int], jobs: int, repeat: int
+) -> tuple[list[Run], dict[str, float]]:
     """Every case on one export, in one run."""
     work = Path(tempfile.mkdtemp(prefix="wpmigrate-bench-"))
     try:
@@ -102,20 +107,53 @@ def speed(path: Path, stats: dict[str, int], jobs: int, repeat: int) -> tuple[li
             measure("thread", [*WPMIGRATE, "thread", str(path), "-q"], repeat),
             measure(
                 "archive --format json",
-                [*WPMIGRATE, "archive", str(path), "-q", "--force", "-o", str(work / "json"),
-                 "--format", "json", "--jobs", "1"],
+                [
+                    *WPMIGRATE,
+                    "archive",
+                    str(path),
+                    "-q",
+                    "--force",
+                    "-o",
+                    str(work / "json"),
+                    "--format",
+                    "json",
+                    "--jobs",
+                    "1",
+                ],
                 repeat,
             ),
             measure(
                 "archive --format markdown --jobs 1",
-                [*WPMIGRATE, "archive", str(path), "-q", "--force", "-o", str(work / "md1"),
-                 "--format", "markdown", "--jobs", "1"],
+                [
+                    *WPMIGRATE,
+                    "archive",
+                    str(path),
+                    "-q",
+                    "--force",
+                    "-o",
+                    str(work / "md1"),
+                    "--format",
+                    "markdown",
+                    "--jobs",
+                    "1",
+                ],
                 repeat,
             ),
             measure(
                 f"archive --format markdown --jobs {jobs}",
-                [*WPMIGRATE, "archive", str(path), "-q", "--force", "-o", str(work / "mdn"),
-                 "--format", "markdown", "--jobs", str(jobs)],
+                [
+                    *WPMIGRATE,
+                    "archive",
+                    str(path),
+                    "-q",
+                    "--force",
+                    "-o",
+                    str(work / "mdn"),
+                    "--format",
+                    "markdown",
+                    "--jobs",
+                    str(jobs),
+                ],
                 repeat,
             ),
         ]
@@ -134,6 +172,7 @@ def speed(path: Path, stats: dict[str, int], jobs: int, repeat: int) -> tuple[li
 
 def startup(repeat: int = 15) -> tuple[float, float]:
     """Median wall time of ``wpmigrate --help`` and of a bare ``python -c pass``."""
+
     def median(command: list[str]) -> float:
         times = []
         for _ in range(repeat):
@@ -155,8 +194,21 @@ def memory(sizes: list[str], seed: int) -> list[tuple[str, Run]]:
             for name, command in (
                 ("extract", [*WPMIGRATE, "extract", str(path), "-q"]),
                 ("thread", [*WPMIGRATE, "thread", str(path), "-q"]),
-                ("archive --format json", [*WPMIGRATE, "archive", str(path), "-q", "-o",
-                                           str(work / "a"), "--format", "json", "--jobs", "1"]),
+                (
+                    "archive --format json",
+                    [
+                        *WPMIGRATE,
+                        "archive",
+                        str(path),
+                        "-q",
+                        "-o",
+                        str(work / "a"),
+                        "--format",
+                        "json",
+                        "--jobs",
+                        "1",
+                    ],
+                ),
             ):
                 rows.append((size, measure(name, command)))
         finally:
@@ -169,7 +221,9 @@ def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as info:
-            names = [line.split(":", 1)[1].strip() for line in info if line.startswith("model name")]
+            names = [
+                line.split(":", 1)[1].strip() for line in info if line.startswith("model name")
+            ]
         if names:
             cpu = f"{names[0]} ({len(names)} cores)"
     except OSError:
@@ -188,7 +242,7 @@ def speed_table(runs: list[Run], stats: dict[str, int], extra: dict[str, float])
     floor = runs[0].seconds
     megabytes = stats["bytes"] / 1e6
     lines = [
-        "| case | seconds | MB/s | comments/s | peak RSS (MB) | × floor |",
+        "| case | seconds | MB/s | comments/s | peak RSS (MB) | x floor |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for run in runs:
@@ -202,7 +256,7 @@ def speed_table(runs: list[Run], stats: dict[str, int], extra: dict[str, float])
         f"html2text alone: {extra['html2text_seconds']:.2f} s for "
         f"{extra['html2text_calls']:,} calls; Markdown archive (--jobs 1) overhead beyond "
         f"them: {extra['markdown_overhead']:.0%}; --jobs speed-up: "
-        f"{extra['jobs_speedup']:.2f}×."
+        f"{extra['jobs_speedup']:.2f}x."
     )
     return "\n".join(lines)
 

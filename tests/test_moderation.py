@@ -71,15 +71,28 @@ def history(*events: str) -> list[str]:
         ({"status": "spam", "type": "note"}, "draft", "spam"),  # status is tested first
     ],
 )
-def test_default_policy_reasons(fields: dict[str, Any], post_status: str, expected: str | None) -> None:
+def test_default_policy_reasons(
+    fields: dict[str, Any], post_status: str, expected: str | None
+) -> None:
     verdict = drop_reason(rec(1, **fields), post_status, DEFAULT)
     assert (verdict[0] if verdict else None) == expected
 
 
 def test_options_widen_and_narrow_the_public_set() -> None:
-    assert drop_reason(rec(1, status="pending"), "publish", Policy(include_statuses=frozenset({"pending"}))) is None
-    assert drop_reason(rec(1, type="review"), "publish", Policy(allow_types=frozenset({"review"}))) is None
-    assert drop_reason(rec(1, type="pingback"), "publish", Policy(pings=False)) == ("ping", "type pingback")
+    assert (
+        drop_reason(
+            rec(1, status="pending"), "publish", Policy(include_statuses=frozenset({"pending"}))
+        )
+        is None
+    )
+    assert (
+        drop_reason(rec(1, type="review"), "publish", Policy(allow_types=frozenset({"review"})))
+        is None
+    )
+    assert drop_reason(rec(1, type="pingback"), "publish", Policy(pings=False)) == (
+        "ping",
+        "type pingback",
+    )
     assert drop_reason(rec(1, type="comment"), "publish", Policy(pings=False)) is None
     flagged = rec(1, meta={"akismet_result": "true"})
     assert drop_reason(flagged, "publish", Policy(akismet=False)) is None
@@ -93,7 +106,10 @@ def test_options_widen_and_narrow_the_public_set() -> None:
         ({"akismet_result": "true"}, True),
         ({"akismet_result": "true", "akismet_history": history("check-spam")}, True),
         ({"akismet_result": "true", "akismet_history": history("check-spam", "report-ham")}, False),
-        ({"akismet_result": "true", "akismet_history": history("check-spam", "status-approved")}, False),
+        (
+            {"akismet_result": "true", "akismet_history": history("check-spam", "status-approved")},
+            False,
+        ),
         ({"akismet_result": "true", "akismet_history": history("status-approved")[0]}, False),
         ({"akismet_result": "true", "akismet_user_result": "false"}, False),
         ({"akismet_result": "true", "akismet_user_result": "true"}, True),
@@ -109,10 +125,15 @@ def test_blocklist_matches_like_wordpress() -> None:
     assert keys == ("viagra", "203.0.113.", "spam.example")
     assert blocklist_match(rec(1, content_html="Buy VIAGRA now"), keys) == "'viagra' in content"
     assert blocklist_match(rec(1, author_ip="203.0.113.9"), keys) == "'203.0.113.' in ip"
-    assert blocklist_match(rec(1, author_url="http://www.spam.example/x"), keys) == "'spam.example' in url"
+    assert (
+        blocklist_match(rec(1, author_url="http://www.spam.example/x"), keys)
+        == "'spam.example' in url"
+    )
     assert blocklist_match(rec(1, author_name="viagra king"), keys) == "'viagra' in name"
     # tags do not hide a key: WordPress checks the text without them too
-    assert blocklist_match(rec(1, content_html="via<b></b>gra"), ("viagra",)) == "'viagra' in content"
+    assert (
+        blocklist_match(rec(1, content_html="via<b></b>gra"), ("viagra",)) == "'viagra' in content"
+    )
     assert blocklist_match(rec(1), keys) is None
     assert blocklist_match(rec(1), ()) is None
 
@@ -187,12 +208,22 @@ def posts(draw: st.DrawFn) -> tuple[list[dict[str, Any]], str]:
     ids = draw(st.lists(st.integers(1, 100), min_size=n, max_size=n, unique=True))
     records = []
     for cid in ids:
-        parent = draw(st.one_of(st.just(0), st.sampled_from(ids) if ids else st.just(0),
-                                st.integers(101, 105)))
-        akismet = draw(st.sampled_from([{}, {"akismet_result": "true"}, {"akismet_result": "false"}]))
+        parent = draw(
+            st.one_of(
+                st.just(0), st.sampled_from(ids) if ids else st.just(0), st.integers(101, 105)
+            )
+        )
+        akismet = draw(
+            st.sampled_from([{}, {"akismet_result": "true"}, {"akismet_result": "false"}])
+        )
         records.append(
-            rec(cid, parent, status=draw(st.sampled_from(STATUSES)),
-                type=draw(st.sampled_from(TYPES)), meta=akismet)
+            rec(
+                cid,
+                parent,
+                status=draw(st.sampled_from(STATUSES)),
+                type=draw(st.sampled_from(TYPES)),
+                meta=akismet,
+            )
         )
     return records, draw(st.sampled_from(["publish", "publish", "inherit", "draft"]))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,7 @@ def test_cut_points_are_item_starts_outside_cdata(generated: Path) -> None:
     ranges = plan_ranges(str(generated), 5, min_bytes=1)
     assert 3 <= len(ranges) <= 5  # a big item can swallow a target
     assert ranges[0][0] == 0 and ranges[-1][1] == -1
-    for (_, end), (start, _) in zip(ranges, ranges[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(ranges):
         assert end == start
         assert data[start : start + 5] == b"<item"
         before = data[:start]
@@ -67,8 +68,14 @@ def test_generated_export_reads_the_same_on_several_cores(generated: Path, jobs:
 
 @pytest.mark.parametrize(
     "name",
-    ["customer-love.xml", "quirks/control-chars.xml", "quirks/entities.xml",
-     "quirks/truncated.xml", "quirks/statuses-types.xml", "quirks/duplicates.xml"],
+    [
+        "customer-love.xml",
+        "quirks/control-chars.xml",
+        "quirks/entities.xml",
+        "quirks/truncated.xml",
+        "quirks/statuses-types.xml",
+        "quirks/duplicates.xml",
+    ],
 )
 def test_fixtures_read_the_same_on_several_cores(name: str) -> None:
     path = FIXTURES / name
@@ -85,8 +92,11 @@ _BASE = (FIXTURES / "customer-love.xml").read_bytes()
 _DAMAGE = [b"\x01", b"&laquo;", b"&", b"<item>", b"]]>", b"<![CDATA[", b"</item>", b"<item>x"]
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(st.lists(st.tuples(st.integers(0, len(_BASE)), st.sampled_from(_DAMAGE)), max_size=3))
 def test_damaged_exports_read_the_same_on_several_cores(
     tmp_path: Path, damage: list[tuple[int, bytes]]
@@ -140,7 +150,8 @@ def test_synthetic_ids_after_the_first_range_fall_back_to_serial(tmp_path: Path)
     path = tmp_path / "noids.xml"
     path.write_text(
         '<rss xmlns:wp="http://wordpress.org/export/1.2/"><channel><title>x</title>\n'
-        + body + "</channel></rss>\n",
+        + body
+        + "</channel></rss>\n",
         encoding="utf-8",
     )
     parallel, serial = read([path], 3), read([path], 1)

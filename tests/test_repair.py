@@ -11,7 +11,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wpmigrate.errors import DataError
-from wpmigrate.wxr import WxrReader
 from wpmigrate.repair import (
     REPAIR_MESSAGES,
     Repairs,
@@ -21,6 +20,7 @@ from wpmigrate.repair import (
     detect_encoding,
     normalise,
 )
+from wpmigrate.wxr import WxrReader
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

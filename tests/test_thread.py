@@ -139,8 +139,11 @@ def comment_sets(draw: st.DrawFn) -> list[dict[str, Any]]:
     ids = draw(st.lists(st.integers(1, 200), min_size=n, max_size=n, unique=True))
     records = []
     for cid in ids:
-        parent = draw(st.one_of(st.just(0), st.sampled_from(ids) if ids else st.just(0),
-                                st.integers(201, 210)))
+        parent = draw(
+            st.one_of(
+                st.just(0), st.sampled_from(ids) if ids else st.just(0), st.integers(201, 210)
+            )
+        )
         date = draw(st.one_of(st.none(), st.sampled_from(["2010", "2011", "2012", "2013"])))
         records.append(rec(cid, parent, date))
     return records

@@ -36,7 +36,9 @@ def preorder(forest: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def outline(record: dict[str, Any]) -> list[tuple[int, str, bool]]:
-    return [(n["depth"], n["author_name"], n["by_post_author"]) for n in preorder(record["comments"])]
+    return [
+        (n["depth"], n["author_name"], n["by_post_author"]) for n in preorder(record["comments"])
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -50,18 +52,38 @@ def test_seed_conversations_as_readers_saw_them(seed_threads: dict[int, dict[str
     lavonne = outline(seed_threads[115])
     replies = [(1, "LaVonne Ellis", True)]
     assert lavonne == (
-        [(0, "eagledove11", False), *replies, (0, "LaShae Dorsey", False), *replies,
-         (0, "Marlene Hielema", False), *replies,
-         (0, "Abby Kerr", False), *replies, (2, "Abby Kerr", False),
-         (0, "Peggie", False), *replies, (0, "Linda Eaves", False), *replies,
-         (0, "PicsieChick", False), *replies, (2, "PicsieChick", False), (3, "LaVonne Ellis", True),
-         (0, "bagarner", False), *replies, (0, "Anonymous", False), *replies]
+        [
+            (0, "eagledove11", False),
+            *replies,
+            (0, "LaShae Dorsey", False),
+            *replies,
+            (0, "Marlene Hielema", False),
+            *replies,
+            (0, "Abby Kerr", False),
+            *replies,
+            (2, "Abby Kerr", False),
+            (0, "Peggie", False),
+            *replies,
+            (0, "Linda Eaves", False),
+            *replies,
+            (0, "PicsieChick", False),
+            *replies,
+            (2, "PicsieChick", False),
+            (3, "LaVonne Ellis", True),
+            (0, "bagarner", False),
+            *replies,
+            (0, "Anonymous", False),
+            *replies,
+        ]
     )
     susan = outline(seed_threads[108])
     assert susan == [
-        (0, "El", False), (1, "Susan", True),
-        (0, "Patty K", False), (1, "Susan", True),  # Patty K is not the author of this post
-        (0, "Jennifer", False), (1, "Susan", True),  # written logged out: matched by e-mail
+        (0, "El", False),
+        (1, "Susan", True),
+        (0, "Patty K", False),
+        (1, "Susan", True),  # Patty K is not the author of this post
+        (0, "Jennifer", False),
+        (1, "Susan", True),  # written logged out: matched by e-mail
     ]
     patty = outline(seed_threads[101])
     assert patty[0][1].startswith("Tweets that mention Day 10")
@@ -98,8 +120,13 @@ def test_rejects_hold_every_dropped_comment_with_its_reason(tmp_path: Path) -> N
     assert result.exit_code == 0
     dropped = {r["id"]: r["reason"] for r in map(json.loads, rejects.read_text().splitlines())}
     assert dropped == {
-        1012: "private", 1017: "spam", 1021: "spam", 1030: "trash", 1036: "pending",
-        1041: "spam", 1045: "pending",
+        1012: "private",
+        1017: "spam",
+        1021: "spam",
+        1030: "trash",
+        1036: "pending",
+        1041: "spam",
+        1045: "pending",
     }
     assert "45 read = 38 kept + 7 dropped (spam 3, pending 2, private 1, trash 1)" in result.stderr
     kept = sum(len(preorder(t["comments"])) for t in threads(result.stdout))
@@ -114,7 +141,9 @@ def test_include_pending_and_drop_orphaned_replies(tmp_path: Path) -> None:
     kept = {n["id"] for t in threads(result.stdout) for n in preorder(t["comments"])}
     assert {1036, 1045} <= kept
     # the pending reply to Colin nests under Colin's comment
-    colin = next(n for t in threads(result.stdout) for n in preorder(t["comments"]) if n["id"] == 1002)
+    colin = next(
+        n for t in threads(result.stdout) for n in preorder(t["comments"]) if n["id"] == 1002
+    )
     assert [r["id"] for r in colin["replies"]] == [1003, 1036]
 
 
@@ -177,7 +206,8 @@ def test_stats_table_and_json() -> None:
     assert data["author_replies"] == 19
     assert data["threads"] == 23 and data["max_depth"] == 3 and data["orphans"] == 0
     assert data["public"] == {
-        "kept": 38, "dropped": 7,
+        "kept": 38,
+        "dropped": 7,
         "dropped_by_reason": {"pending": 2, "private": 1, "spam": 3, "trash": 1},
     }
 
@@ -185,10 +215,18 @@ def test_stats_table_and_json() -> None:
 def test_blocklist_and_max_links_options(tmp_path: Path) -> None:
     blocklist = tmp_path / "keys.txt"
     blocklist.write_text("Mandy\n\n", encoding="utf-8")
-    result = run("thread", str(FIXTURE), "--blocklist", str(blocklist), "--rejects",
-                 str(tmp_path / "r.jsonl"))
+    result = run(
+        "thread",
+        str(FIXTURE),
+        "--blocklist",
+        str(blocklist),
+        "--rejects",
+        str(tmp_path / "r.jsonl"),
+    )
     dropped = [json.loads(x) for x in (tmp_path / "r.jsonl").read_text().splitlines()]
-    assert [(r["id"], r["reason"]) for r in dropped if r["reason"] == "blocklist"] == [(1004, "blocklist")]
+    assert [(r["id"], r["reason"]) for r in dropped if r["reason"] == "blocklist"] == [
+        (1004, "blocklist")
+    ]
     # Patty's reply to Mandy moved to the top level
     top = {n["id"]: n for t in threads(result.stdout) for n in t["comments"]}
     assert top[1005]["reparented_from"] == 1004 and top[1005]["parent_id"] == 0

@@ -50,8 +50,9 @@ def is_public(comment: wxrgen.GenComment, post: wxrgen.GenPost) -> bool:
     )
 
 
-def expected_parent(comment: wxrgen.GenComment, by_id: dict[int, wxrgen.GenComment],
-                    public: set[int]) -> int | None:
+def expected_parent(
+    comment: wxrgen.GenComment, by_id: dict[int, wxrgen.GenComment], public: set[int]
+) -> int | None:
     """The nearest public ancestor (0: top level; None: the parent is not in the post)."""
     parent, seen = comment.parent_id, set()
     while parent and parent not in public and parent not in seen:
@@ -109,8 +110,11 @@ def check(config: wxrgen.GenConfig, tmp_path: Path) -> int:
     return checked
 
 
-@settings(max_examples=8, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(
     seed=st.integers(0, 10_000),
     version=st.sampled_from(["1.0", "1.1", "1.2"]),
@@ -119,8 +123,9 @@ def check(config: wxrgen.GenConfig, tmp_path: Path) -> int:
 def test_every_public_comment_once_under_its_nearest_kept_ancestor(
     tmp_path: Path, seed: int, version: str, https: bool
 ) -> None:
-    config = wxrgen.GenConfig(seed=seed, target_bytes=250_000, wxr_version=version,
-                              https_namespace=https)
+    config = wxrgen.GenConfig(
+        seed=seed, target_bytes=250_000, wxr_version=version, https_namespace=https
+    )
     assert check(config, tmp_path) > 0
 
 
@@ -132,8 +137,12 @@ def test_a_larger_export(tmp_path: Path) -> None:
 def test_real_exports_every_approved_comment_once(corpus_dir: Path) -> None:
     from lxml import etree
 
-    for name in ("alienlebarge.github.com/wordpress.xml", "wptest/wptest.xml",
-                 "pelican/wordpressexport.xml", "isso/wordpress.xml"):
+    for name in (
+        "alienlebarge.github.com/wordpress.xml",
+        "wptest/wptest.xml",
+        "pelican/wordpressexport.xml",
+        "isso/wordpress.xml",
+    ):
         path = corpus_dir / name
         result = CliRunner().invoke(cli, ["thread", str(path), "-q", "-j", "1"])
         assert result.exit_code == 0, result.output

@@ -118,9 +118,9 @@ def input_options(command: F) -> F:
 
 def output_options(command: F) -> F:
     """``-o/--output`` and ``--force``."""
-    command = click.option(
-        "--force", is_flag=True, help="Replace the output file if it exists."
-    )(command)
+    command = click.option("--force", is_flag=True, help="Replace the output file if it exists.")(
+        command
+    )
     return click.option(
         "-o",
         "--output",
@@ -254,7 +254,9 @@ def cli() -> None:
     show_default=True,
     help="JSON Lines, or one JSON array (streamed).",
 )
-@click.option("--posts", "per_post", is_flag=True, help="One record per post instead of per comment.")
+@click.option(
+    "--posts", "per_post", is_flag=True, help="One record per post instead of per comment."
+)
 @click.option("--pretty", is_flag=True, help="Indent the JSON.")
 @click.option("--redact", is_flag=True, help="Leave out commenter e-mails and IPs.")
 @output_options

@@ -147,7 +147,9 @@ def count_links(content: str) -> int:
     return len(_LINK.findall(content))
 
 
-def drop_reason(record: Mapping[str, Any], post_status: str, policy: Policy) -> tuple[str, str] | None:
+def drop_reason(
+    record: Mapping[str, Any], post_status: str, policy: Policy
+) -> tuple[str, str] | None:
     """Why a comment is not public, as ``(reason, detail)``; ``None`` if it is."""
     status = record.get("status", "")
     if status != "approved" and status not in policy.include_statuses:
@@ -191,9 +193,9 @@ def moderate(
     for record in records:
         by_id.setdefault(record["id"], record)
     verdicts = {id(record): drop_reason(record, post_status, policy) for record in records}
-    dropped_ids = {
-        record["id"] for record in records if verdicts[id(record)] is not None
-    } - {record["id"] for record in records if verdicts[id(record)] is None}
+    dropped_ids = {record["id"] for record in records if verdicts[id(record)] is not None} - {
+        record["id"] for record in records if verdicts[id(record)] is None
+    }
 
     kept: list[Record] = []
     dropped: list[Record] = []
@@ -207,12 +209,15 @@ def moderate(
             kept.append(dict(record))
             continue
         if policy.drop_orphaned_replies:
-            dropped.append(
-                _dropped(record, "parent-dropped", f"under dropped comment {parent_id}")
-            )
+            dropped.append(_dropped(record, "parent-dropped", f"under dropped comment {parent_id}"))
             continue
-        kept.append({**record, "parent_id": _nearest_kept(parent_id, by_id, dropped_ids),
-                     "reparented_from": parent_id})
+        kept.append(
+            {
+                **record,
+                "parent_id": _nearest_kept(parent_id, by_id, dropped_ids),
+                "reparented_from": parent_id,
+            }
+        )
 
     if policy.drop_orphaned_replies:
         kept, more = _drop_descendants_of_dropped(kept, dropped)
@@ -238,20 +243,24 @@ def _drop_descendants_of_dropped(
     """Under ``drop_orphaned_replies``: a kept comment below a dropped reply goes too."""
     gone = {record["id"] for record in dropped}
     # Name the comment whose drop started it, not a reply dropped because of it.
-    cause = {
-        record["id"]: record["parent_id"] for record in dropped if record["reason"] == "parent-dropped"
+    cause: dict[int, int] = {
+        record["id"]: record["parent_id"]
+        for record in dropped
+        if record["reason"] == "parent-dropped"
     }
     kept_ids = {record["id"] for record in kept}
     parent_of = {record["id"]: record["parent_id"] for record in kept}
     doomed: dict[int, int] = {}
     for record in kept:
         seen: set[int] = set()
-        current = record["parent_id"]
+        current: int = record["parent_id"]
         while current in kept_ids and current not in seen and current not in doomed:
             seen.add(current)
             current = parent_of[current]
-        if current in gone or current in doomed:
-            doomed[record["id"]] = cause.get(current, current) if current in gone else doomed[current]
+        if current in gone:
+            doomed[record["id"]] = cause.get(current, current)
+        elif current in doomed:
+            doomed[record["id"]] = doomed[current]
     more = [
         _dropped(record, "parent-dropped", f"under dropped comment {doomed[record['id']]}")
         for record in kept

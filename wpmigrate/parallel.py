@@ -113,7 +113,7 @@ def plan_ranges(path: str, parts: int, min_bytes: int = MIN_SPLIT_BYTES) -> list
         head = handle.read(window_size)
         # No CDATA marker is needed before the first item: a header rarely has one.
         first = _item_start(head, 0, need_marker=False)
-        if first == -1 or _CDATA_OPEN in head[:first] and not _outside_cdata(head, first):
+        if first == -1 or (_CDATA_OPEN in head[:first] and not _outside_cdata(head, first)):
             return [(0, -1)]
         cuts = [0]
         for part in range(1, parts):

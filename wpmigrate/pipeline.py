@@ -18,8 +18,8 @@ from typing import Any, TextIO
 from .errors import DataError
 from .jsonl import Group, read_groups
 from .models import PRIVATE_FIELDS, Post, comment_record
-from .parallel import MIN_SPLIT_BYTES, ParallelReader
 from .moderation import Ledger, Policy, moderate
+from .parallel import MIN_SPLIT_BYTES, ParallelReader
 from .report import Tally, repairs_line
 from .sources import Source, open_sources, read_all
 from .thread import DEFAULT_MAX_DEPTH, Node, max_depth_of, thread
@@ -188,8 +188,9 @@ def post_records(groups: Iterable[Group], private: bool = True) -> Iterator[Reco
         yield {**summary, "comment_count": len(comments), "comments": comments}
 
 
-def post_stats(records: list[Record], kept: list[Record], dropped: list[Record],
-               forest: list[Node]) -> dict[str, Any]:
+def post_stats(
+    records: list[Record], kept: list[Record], dropped: list[Record], forest: list[Node]
+) -> dict[str, Any]:
     """The ``stats`` object of a thread record."""
     reasons: dict[str, int] = {}
     for record in dropped:

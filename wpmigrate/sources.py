@@ -22,7 +22,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from .errors import InputError
 
@@ -36,10 +36,12 @@ _MAGIC = (
     (b"PK\x03\x04", "zip"),
     (b"PK\x05\x06", "zip"),  # an empty zip: still a zip, reported as holding no XML
 )
+# The decompressors are binary file objects in all but name (typeshed does not
+# call them BinaryIO); they are closed with the stream they wrap.
 _OPENERS: dict[str, Callable[[BinaryIO], BinaryIO]] = {
-    "gzip": lambda raw: gzip.GzipFile(fileobj=raw, mode="rb"),  # type: ignore[return-value]
-    "bzip2": lambda raw: bz2.BZ2File(raw, mode="rb"),  # type: ignore[return-value]
-    "xz": lambda raw: lzma.LZMAFile(raw, mode="rb"),  # type: ignore[return-value]
+    "gzip": lambda raw: cast(BinaryIO, gzip.GzipFile(fileobj=raw, mode="rb")),
+    "bzip2": lambda raw: cast(BinaryIO, bz2.BZ2File(raw, mode="rb")),
+    "xz": lambda raw: cast(BinaryIO, lzma.LZMAFile(raw, mode="rb")),  # noqa: SIM115
 }
 #: What a corrupt compressed stream raises while being read.
 DECOMPRESSION_ERRORS = (EOFError, OSError, zlib.error, lzma.LZMAError, zipfile.BadZipFile)
@@ -173,16 +175,17 @@ def _stdin_sources() -> list[Source]:
             raise InputError("<stdin> can be read only once: name it once")
         used = True
         replay = io.BufferedReader(_Replay(head, stream), 1 << 16)
-        return _decompressing(replay, kind)  # type: ignore[arg-type]
+        return _decompressing(cast(BinaryIO, replay), kind)
 
     return [Source(name=STDIN_NAME, opener=open_stdin, compression=kind, reopenable=False)]
 
 
 def _copy_to_spool(stream: BinaryIO | io.RawIOBase) -> BinaryIO:
-    spool = tempfile.SpooledTemporaryFile(max_size=8 << 20)
-    shutil.copyfileobj(stream, spool, 1 << 20)  # type: ignore[misc]
+    """Copy a stream to a temporary file (in memory up to 8 MB): zips need to seek."""
+    spool = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115 (returned open)
+    shutil.copyfileobj(cast(BinaryIO, stream), spool, 1 << 20)
     spool.seek(0)
-    return spool  # type: ignore[return-value]
+    return cast(BinaryIO, spool)
 
 
 def _path_sources(path: str) -> list[Source]:

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from lxml import etree
 
@@ -83,9 +83,12 @@ def wp_local_name(tag: object) -> str | None:
 
 
 def _text(element: etree._Element) -> str:
-    """The text of a leaf element: ``''`` for empty (or empty CDATA), never ``None``."""
+    """An element's text: ``''`` for empty (or empty CDATA), never ``None``.
+
+    A field holding elements (HTML written without CDATA) gives all its text.
+    """
     if len(element):
-        return "".join(element.itertext())
+        return "".join(str(text) for text in element.itertext())
     return element.text or ""
 
 
@@ -246,7 +249,8 @@ class WxrReader:
         return self._syntax_error(exc, at_end)
 
     def _drain(self, parser: etree.XMLPullParser) -> Iterator[Post]:
-        for event, element in parser.read_events():
+        for event, found in parser.read_events():
+            element = cast(etree._Element, found)  # no "start-ns" events were asked for
             tag = element.tag
             if tag == "item":
                 if event == "start":
@@ -280,7 +284,7 @@ class WxrReader:
     def _check_namespace(self, element: etree._Element) -> None:
         namespaces = (element.nsmap or {}).values()
         if not any(uri and _WP_NAMESPACE.match(uri) for uri in namespaces):
-            line = element.sourceline or 0
+            line = cast(int, element.sourceline) or 0
             raise DataError(
                 "not a WXR export: an RSS feed without WordPress export data "
                 "(no wordpress.org/export namespace); export from Tools > Export",
@@ -351,7 +355,7 @@ class WxrReader:
             )
         # Cleared but left in place: the channel's title and link before it are
         # read when the first item starts, and released with everything else then.
-        element.clear(keep_tail=False)
+        element.clear(keep_tail=False)  # type: ignore[call-arg]  # lxml-stubs lag behind
 
     # --- items and comments -------------------------------------------------------
 
@@ -564,7 +568,7 @@ def _int_or_none(raw: str) -> int | None:
 
 def _release(element: etree._Element) -> None:
     """Free a processed element and everything before it in its parent."""
-    element.clear(keep_tail=False)
+    element.clear(keep_tail=False)  # type: ignore[call-arg]  # lxml-stubs lag behind
     parent = element.getparent()
     if parent is not None:
         while element.getprevious() is not None:
@@ -675,7 +679,9 @@ class Deduper:
     _seen_comments: set[int] = field(default_factory=set)
     _seen_posts: dict[int, int] = field(default_factory=dict)
 
-    def fresh(self, post_id: int, header: tuple[Any, ...], comment_ids: list[int]) -> list[bool] | None:
+    def fresh(
+        self, post_id: int, header: tuple[Any, ...], comment_ids: list[int]
+    ) -> list[bool] | None:
         """For each comment, whether it is new; ``None`` if the whole item is a repeat."""
         fingerprint = hash(header)
         repeated_post = self._seen_posts.get(post_id) == fingerprint
