@@ -20,6 +20,7 @@ import click
 
 from . import __version__
 from .errors import (
+    EXIT_FINDINGS,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -92,8 +93,12 @@ def _default_jobs() -> int:
 
 def input_options(command: F) -> F:
     """``EXPORT...`` plus the options every reading command shares."""
+    return click.argument("exports", nargs=-1, metavar="[EXPORT]...")(reading_options(command))
+
+
+def reading_options(command: F) -> F:
+    """The options every reading command shares."""
     decorators = [
-        click.argument("exports", nargs=-1, metavar="[EXPORT]..."),
         click.option(
             "--encoding",
             callback=_check_encoding,
@@ -506,6 +511,50 @@ def archive(
         f"{session.summary()}; {conversations.ledger.line()}; "
         f"wrote {len(result.files)} files to {out_dir}",
     )
+
+
+@cli.command("verify")
+@click.argument("paths", nargs=-1, required=True, metavar="[EXPORT]... ARCHIVE_DIR")
+@reading_options
+@moderation_options
+@click.option(
+    "--allow-private",
+    is_flag=True,
+    help="The archive was made with --keep-private-fields: e-mails and IPs are expected.",
+)
+@handle_errors
+def verify_command(
+    paths: tuple[str, ...],
+    encoding: str | None,
+    jobs: int,
+    quiet: bool,
+    debug: bool,
+    allow_private: bool,
+    **moderation: Any,
+) -> None:
+    """Audit an archive against its export: every public comment once, nothing private.
+
+    Re-reads the export(s) and ARCHIVE_DIR (Markdown or JSON, as `archive` wrote
+    it) and reports, one line each, any public comment missing from the archive,
+    any comment in it twice or that should not be public, and any commenter
+    e-mail, IP or comment metadata found in its files. Exit 0 when clean, 1 on
+    findings. Use the same moderation options as for `archive`.
+
+    \b
+    Example:
+      wpmigrate archive export.xml -o comments/ && wpmigrate verify export.xml comments/
+    """
+    from .verify import verify  # keeps --help fast
+
+    *names, archive_dir = paths
+    policy = build_policy(**moderation)
+    session = _session(tuple(names), encoding, quiet, jobs)
+    report = verify(session.groups(), archive_dir, policy, allow_private=allow_private)
+    for line in report.lines():
+        click.echo(line)
+    _note(quiet, f"{session.summary()}; {report.summary()}")
+    if not report.ok:
+        sys.exit(EXIT_FINDINGS)
 
 
 def main() -> None:

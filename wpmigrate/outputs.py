@@ -18,7 +18,11 @@ from .errors import OutputError
 
 
 class _GuardedFile:
-    """A binary file whose write errors become :class:`OutputError` naming the target."""
+    """A binary file whose write errors become :class:`OutputError` naming the target.
+
+    A broken pipe stays a :class:`BrokenPipeError`: the CLI ends quietly on it
+    (``wpmigrate extract x.xml | head``), which is not an error.
+    """
 
     def __init__(self, handle: BinaryIO, name: str) -> None:
         self._handle = handle
@@ -27,12 +31,16 @@ class _GuardedFile:
     def write(self, data: bytes) -> int:
         try:
             return self._handle.write(data)
+        except BrokenPipeError:
+            raise
         except OSError as exc:
             raise OutputError(f"{self._name}: cannot write: {exc.strerror or exc}") from exc
 
     def flush(self) -> None:
         try:
             self._handle.flush()
+        except BrokenPipeError:
+            raise
         except OSError as exc:
             raise OutputError(f"{self._name}: cannot write: {exc.strerror or exc}") from exc
 
@@ -60,18 +68,31 @@ def atomic_file(path: str, force: bool = False) -> Iterator[BinaryIO]:
     except OSError as exc:
         raise OutputError(f"{path}: cannot create: {exc.strerror or exc}") from exc
     try:
-        with os.fdopen(fd, "wb") as handle:
+        handle = os.fdopen(fd, "wb")
+        try:
             yield _GuardedFile(handle, path)  # type: ignore[misc]
             try:
                 handle.flush()
                 os.fsync(handle.fileno())
+                handle.close()
             except OSError as exc:
                 raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
-        # Files from mkstemp are private (0600); give the result the usual mode.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
+        finally:
+            # Fix: closing flushes what is still buffered, so after a failed write
+            # (disk full) close() failed again and its bare OSError replaced the
+            # OutputError: exit 70 "internal error" instead of exit 5. The first
+            # error already says what went wrong; close() closes the file anyway.
+            if not handle.closed:
+                with contextlib.suppress(OSError):
+                    handle.close()
+        try:
+            # Files from mkstemp are private (0600); give the result the usual mode.
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temporary, 0o666 & ~umask)
+            os.replace(temporary, path)
+        except OSError as exc:  # Fix: was an internal error (exit 70), like the above
+            raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
@@ -82,8 +103,11 @@ def atomic_file(path: str, force: bool = False) -> Iterator[BinaryIO]:
 def output_stream(path: str | None, force: bool = False) -> Iterator[BinaryIO]:
     """``-``/``None`` is stdout (binary); anything else an :func:`atomic_file`."""
     if path is None or path == "-":
-        yield sys.stdout.buffer
-        sys.stdout.buffer.flush()
+        # Fix: a write error on stdout (``> /dev/full``, a full disk) was a bare
+        # OSError, reported as an internal error (exit 70); it is exit 5 now.
+        stdout = _GuardedFile(sys.stdout.buffer, "<stdout>")
+        yield stdout  # type: ignore[misc]
+        stdout.flush()
         return
     with atomic_file(path, force) as handle:
         yield handle

@@ -121,7 +121,7 @@ class ReadSession:
                 1,
             )
         if kind == "jsonl":
-            yield from read_groups(chunks, source.name)
+            yield from read_groups(chunks, source.name, self.reader.repairs)
             return
         reopen = (lambda s=source: self._chunks(s)) if source.reopenable else None
         for post in self.reader.posts_from(chunks, source.name, reopen, skip):

@@ -352,7 +352,7 @@ def _inject_namespaces(head: bytes, prolog: _Prolog) -> tuple[bytes, re.Pattern[
     prefix nobody uses is not a repair, using an undeclared one is.
     """
     declared = set(_DECLARED_PREFIX.findall(prolog.root_attrs))
-    used = set(_USED_PREFIX.findall(head)) - {b"xml", b"xmlns"}
+    used = set(_USED_PREFIX.findall(_without_forbidden(head))) - {b"xml", b"xmlns"}
     # Fix: declaring ``wp`` on a document that never uses it made any plain RSS
     # feed pass the reader's "is this WXR?" check (the namespace is what
     # identifies an export), so a feed read as an export with no comments.
@@ -398,6 +398,15 @@ _SUSPECT = re.compile(
 )
 _CDATA_OPEN = b"<![CDATA["
 _CDATA_CLOSE = b"]]>"
+
+
+def _without_forbidden(text: bytes) -> bytes:
+    """``text`` without the characters the repairs remove (control bytes, U+FFFE, U+FFFF).
+
+    Fix: prefixes were looked for before those were removed, so ``<w\x01p:x>``
+    hid a prefix that the parser then saw as ``<wp:x>``, undeclared.
+    """
+    return _NONCHARACTERS.sub(b"", text.translate(None, _CONTROL_BYTES))
 
 
 def _is_xml_char(code: int) -> bool:
@@ -571,7 +580,7 @@ def _repair_xml(
     # that uses them instead (see _declare_late).
     handled = (
         set(_DECLARED_PREFIX.findall(head))
-        | set(_USED_PREFIX.findall(head))
+        | set(_USED_PREFIX.findall(_without_forbidden(head)))
         | (set(KNOWN_NAMESPACES) - set(_MEANINGFUL))
         | {b"xml", b"xmlns"}
     )

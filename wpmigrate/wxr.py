@@ -149,6 +149,13 @@ class _Dates:
         return moment
 
 
+class _RefuseAll(etree.Resolver):
+    """Resolves every external entity or DTD to nothing: no file or URL is opened."""
+
+    def resolve(self, url: str | None, pubid: str | None, context: object) -> object:
+        return self.resolve_string("", context)
+
+
 class IdPool:
     """Negative ids for items and comments that have none: -1, -2, …
 
@@ -225,6 +232,9 @@ class WxrReader:
             collect_ids=False,
             encoding="utf-8",  # repair.normalise has re-encoded whatever the file was
         )
+        # Defence in depth behind repair's DOCTYPE refusal: libxml2 still opens an
+        # external parameter entity (%pe;) with resolve_entities=False.
+        parser.resolvers.add(_RefuseAll())
         stream = normalise(chunks, self.source, self.repairs, self.encoding, repair=self.repair)
         for chunk in stream:
             try:
@@ -295,6 +305,13 @@ class WxrReader:
     def _syntax_error(self, exc: etree.XMLSyntaxError, at_end: bool = False) -> DataError:
         line, column = exc.position if exc.position else (0, 0)
         message = exc.msg or str(exc)
+        if message.startswith("Unregistered error message"):
+            # libxml2 2.14 lost the text of some messages; its error code still
+            # names the problem (ERR_CDATA_NOT_FINISHED -> "CData section not finished").
+            last = exc.error_log.last_error if exc.error_log else None
+            if last is not None and last.type_name:
+                name = last.type_name.removeprefix("ERR_").replace("_", " ").lower()
+                message = name[:1].upper() + name[1:]
         # Fix: libxml2 appends a quote of the text to some messages ("CData section
         # not finished\n<the comment so far>"): the error must stay one line, and
         # must not echo comment text. Keep the first line only.
@@ -544,18 +561,19 @@ def _dedupe_within_post(post: Post, synthetic_ids: Iterator[int], repairs: Repai
     post.comments = kept
 
 
+_MAX_ID = 1 << 64
 _ID_IN_LINK = re.compile(r"[?&](?:p|page_id|attachment_id)=(\d+)(?:&|#|$)")
 
 
 def _id_from_link(link: str) -> int | None:
     """The post id in a default WordPress permalink (``/?p=42``), else ``None``."""
     found = _ID_IN_LINK.search(link.strip())
-    return int(found.group(1)) if found and int(found.group(1)) else None
+    return (_int_or_none(found.group(1)) or None) if found else None
 
 
 def _number(raw: str) -> int | None:
-    """:func:`_int_or_none`, with the common case (no spaces) first."""
-    if raw.isdigit() and raw.isascii():
+    """:func:`_int_or_none`, with the common case (a few digits, no spaces) first."""
+    if raw.isdigit() and raw.isascii() and len(raw) < 19:
         return int(raw)
     return _int_or_none(raw)
 
@@ -563,7 +581,12 @@ def _number(raw: str) -> int | None:
 def _int_or_none(raw: str) -> int | None:
     """A non-negative ASCII integer (WordPress ids, parents, user ids), else ``None``."""
     value = raw.strip()
-    return int(value) if value.isascii() and value.isdigit() else None
+    if not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    # WordPress ids are BIGINT UNSIGNED: a bigger "id" is not one (and would not
+    # fit the JSON encoder or the (post, comment) dedupe keys).
+    return number if number < _MAX_ID else None
 
 
 def _release(element: etree._Element) -> None:
