@@ -224,3 +224,41 @@ def test_plain_text_fast_path_equals_the_full_paragraph_rules(pieces: list[str])
     text = "".join(pieces)
     if text.strip():
         assert _autop_plain(text) == _autop_full(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["on", "On", "click", "ſ", "=", " ", "\u00a0", "script", "java", "SCRIPT", ":",
+             "x", "<a href=\"y\">", "</a>", "\n", "onerror", "bonn"]
+        )
+    )
+)
+def test_defusing_prechecks_never_miss_what_the_patterns_find(pieces: list[str]) -> None:
+    from wpmigrate.render import html as module
+
+    text = "".join(pieces)
+    if module._SCRIPTISH_TEXT.search(text):
+        assert module._has_script_scheme(text.lower())
+    if module._HANDLER_TEXT.search(text):
+        assert module._has_handler(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["a", " ", "\n", "\n\n", "<em>", "</em>", "<a href='x'>", "</a>", "<br>", "<br/>",
+             "<br />", "<code>", "</code>", "<p>", "</p>", "<blockquote>", "</blockquote>",
+             "<hr>", "<li>", "<ul>", "</ul>", "<div>", "</div>", "\t", "<a\nhref='y'>", "<pre>",
+             "</pre>"]
+        )
+    )
+)
+def test_block_rules_shortcut_changes_nothing(pieces: list[str]) -> None:
+    from wpmigrate.render.html import _autop_full
+
+    text = "".join(pieces)
+    if text.strip():
+        assert _autop_full(text) == _autop_full(text, shortcut=False)

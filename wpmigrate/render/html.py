@@ -110,8 +110,13 @@ def wpautop(text: str) -> str:
     return _autop_full(text)
 
 
-def _autop_full(text: str) -> str:
-    """wpautop's rules in full, for text with tags (``\r`` already normalised)."""
+def _autop_full(text: str, shortcut: bool = True) -> str:
+    """wpautop's rules in full, for text with tags (``\r`` already normalised).
+
+    Most tagged comments hold inline tags only (links, emphasis). Then every rule
+    about block tags is a no-op but for the ``<p>`` this function adds itself,
+    and ``shortcut`` skips them (a property test checks it changes nothing).
+    """
     # Like WordPress, keep <pre> out of the paragraph rules. Its tag does not
     # survive sanitising, so its lines are kept as line breaks instead.
     pres: list[str] = []
@@ -123,22 +128,25 @@ def _autop_full(text: str) -> str:
 
         text = _PRE.sub(hold, text)
     text = _DOUBLE_BR.sub("\n\n", text + "\n")
-    text = _BLOCK_OPEN.sub(r"\n\n\1", text)
-    text = _BLOCK_CLOSE.sub(r"\1\n\n", text)
-    text = _HR.sub(r"\1\n\n", text)
+    blocks = not shortcut or bool(_BLOCK_OPEN.search(text) or _BLOCK_CLOSE.search(text))
+    if blocks:
+        text = _BLOCK_OPEN.sub(r"\n\n\1", text)
+        text = _BLOCK_CLOSE.sub(r"\1\n\n", text)
+        text = _HR.sub(r"\1\n\n", text)
     # A newline inside a tag (<a\nhref=…>) is not a line break.
     text = _ANY_TAG.sub(lambda tag: tag.group(0).replace("\n", " "), text)
     text = _trim_lines(text)
     paragraphs = [part.strip("\n") for part in _PARAGRAPH_SPLIT.split(text)]
     text = "".join(f"<p>{part}</p>\n" for part in paragraphs if part.strip())
     text = _EMPTY_P.sub("", text)
-    text = _P_IN_DIV.sub(r"<p>\1</p></\2>", text)
-    text = _P_AROUND_BLOCK.sub(r"\1", text)
-    text = _P_AROUND_LI.sub(r"\1", text)
-    text = _P_BLOCKQUOTE.sub(r"<blockquote\1><p>", text)
-    text = text.replace("</blockquote></p>", "</p></blockquote>")
-    text = _P_BEFORE_BLOCK.sub(r"\1", text)
-    text = _P_AFTER_BLOCK.sub(r"\1", text)
+    if blocks:
+        text = _P_IN_DIV.sub(r"<p>\1</p></\2>", text)
+        text = _P_AROUND_BLOCK.sub(r"\1", text)
+        text = _P_AROUND_LI.sub(r"\1", text)
+        text = _P_BLOCKQUOTE.sub(r"<blockquote\1><p>", text)
+        text = text.replace("</blockquote></p>", "</p></blockquote>")
+        text = _P_BEFORE_BLOCK.sub(r"\1", text)
+        text = _P_AFTER_BLOCK.sub(r"\1", text)
     text = _BR_VARIANTS.sub("<br />", text)
     text = _NEWLINE_NOT_AFTER_BR.sub("<br />\n", text)
     text = _BR_AFTER_BLOCK.sub(r"\1", text)
@@ -269,7 +277,9 @@ _SUSPICIOUS_ATTRIBUTE = re.compile(
 )
 # nh3 escapes "<" in text and quotes attribute values with '"' (escaping '"'), so
 # this splits its output into tags and text exactly.
-_SANITISED_TAG = re.compile(r'<(?:[^>"]|"[^"]*")*>')
+# (Written "unrolled": the same language as <(?:[^>"]|"[^"]*")*>, without an
+# alternation per character.)
+_SANITISED_TAG = re.compile(r'<[^>"]*(?:"[^"]*"[^>"]*)*>')
 
 
 def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
@@ -306,25 +316,53 @@ _clean = _make_cleaner()
 
 
 def _defuse_text(html: str) -> str:
-    """Write ``javascript:`` and ``onclick=`` in text with character references."""
-    # Both need a ':' or '=', which most comments lack: check that first (cheap).
-    if ":" not in html and "=" not in html:
-        return html
-    if not (_SCRIPTISH_TEXT.search(html) or _HANDLER_TEXT.search(html)):
-        return html
-    out: list[str] = []
-    position = 0
-    for tag in _SANITISED_TAG.finditer(html):
-        out.append(_defuse_segment(html[position : tag.start()]))
-        out.append(tag.group(0))
-        position = tag.end()
-    out.append(_defuse_segment(html[position:]))
-    return "".join(out)
+    """Write ``javascript:`` and ``onclick=`` in text with character references.
+
+    Applied to the sanitised HTML as a whole: no tag or attribute name can match
+    after nh3 (``on…`` attributes are gone), and inside an attribute value the
+    references decode back to the same characters, so links keep working.
+    """
+    if _has_script_scheme(html.lower()):
+        html = _SCRIPTISH_TEXT.sub(lambda m: m.group(0)[:-1] + "&#58;", html)
+    if "=" in html and _has_handler(html):
+        html = _HANDLER_TEXT.sub(r"\1\2&#61;", html)
+    return html
 
 
-def _defuse_segment(text: str) -> str:
-    text = _SCRIPTISH_TEXT.sub(lambda m: m.group(0)[:-1] + "&#58;", text)
-    return _HANDLER_TEXT.sub(r"\1\2&#61;", text)
+def _has_script_scheme(lowered: str) -> bool:
+    """Whether some ``script`` is followed by ``:`` (a superset of what _SCRIPTISH_TEXT finds)."""
+    at = lowered.find("script")
+    while at != -1:
+        after = at + len("script")
+        while after < len(lowered) and lowered[after].isspace():
+            after += 1
+        if lowered.startswith(":", after):
+            return True
+        at = lowered.find("script", after)
+    return False
+
+
+def _has_handler(html: str) -> bool:
+    """Whether some ``=`` follows a word starting with ``on`` (what _HANDLER_TEXT finds).
+
+    Looking back from each ``=`` is much cheaper than the regex, which tries
+    every ``on`` of the text (on, one, long, month…). It may say yes where the
+    regex then finds nothing (a word like "Bonn="), never the reverse.
+    """
+    at = html.find("=")
+    while at != -1:
+        end = at
+        while end > 0 and html[end - 1].isspace():
+            end -= 1
+        start = end
+        # isalpha() over-approximates [a-z] (case-insensitively it also takes
+        # "ſ" and the Kelvin sign): a superset is what a pre-check needs.
+        while start > 0 and html[start - 1].isalpha():
+            start -= 1
+        if end - start > 2 and html[start : start + 2].lower() == "on":
+            return True
+        at = html.find("=", at + 1)
+    return False
 
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
