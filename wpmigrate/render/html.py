@@ -356,7 +356,7 @@ def _has_handler(html: str) -> bool:
             end -= 1
         start = end
         # isalpha() over-approximates [a-z] (case-insensitively it also takes
-        # "ſ" and the Kelvin sign): a superset is what a pre-check needs.
+        # U+017F, long s, and the Kelvin sign): a superset is what a pre-check needs.
         while start > 0 and html[start - 1].isalpha():
             start -= 1
         if end - start > 2 and html[start : start + 2].lower() == "on":
