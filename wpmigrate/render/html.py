@@ -83,6 +83,12 @@ _BR_BEFORE_BLOCK = re.compile(
     r"<br />(\s*</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)[^<>]*>)", re.IGNORECASE
 )
 _PRE = re.compile(r"<pre[\s>].*?</pre>", re.IGNORECASE | re.DOTALL)
+# For the shortcut: tag names (of lower-cased text), the block names among them,
+# and the <br /> rules when <p> is the only block tag.
+_TAG_NAMES = re.compile(r"</?([a-z][a-z0-9]*)")
+_BLOCK_NAMES = frozenset(_BLOCKS[3:-1].replace("h[1-6]", "h1|h2|h3|h4|h5|h6").split("|"))
+_BR_AFTER_P = re.compile(r"(</?p>)\s*<br />")
+_BR_BEFORE_P = re.compile(r"<br />(\s*</?p>)")
 _PRE_PLACEHOLDER = re.compile(r"<pre wp-pre-tag-(\d+)></pre>")
 
 
@@ -127,8 +133,10 @@ def _autop_full(text: str, shortcut: bool = True) -> str:
             return f"<pre wp-pre-tag-{len(pres) - 1}></pre>"
 
         text = _PRE.sub(hold, text)
-    text = _DOUBLE_BR.sub("\n\n", text + "\n")
-    blocks = not shortcut or bool(_BLOCK_OPEN.search(text) or _BLOCK_CLOSE.search(text))
+    lowered = text.lower()
+    has_br = "<br" in lowered
+    text = _DOUBLE_BR.sub("\n\n", text + "\n") if has_br else text + "\n"
+    blocks = not shortcut or not _BLOCK_NAMES.isdisjoint(_TAG_NAMES.findall(lowered))
     if blocks:
         text = _BLOCK_OPEN.sub(r"\n\n\1", text)
         text = _BLOCK_CLOSE.sub(r"\1\n\n", text)
@@ -147,10 +155,15 @@ def _autop_full(text: str, shortcut: bool = True) -> str:
         text = text.replace("</blockquote></p>", "</p></blockquote>")
         text = _P_BEFORE_BLOCK.sub(r"\1", text)
         text = _P_AFTER_BLOCK.sub(r"\1", text)
-    text = _BR_VARIANTS.sub("<br />", text)
+    if has_br:
+        text = _BR_VARIANTS.sub("<br />", text)
     text = _NEWLINE_NOT_AFTER_BR.sub("<br />\n", text)
-    text = _BR_AFTER_BLOCK.sub(r"\1", text)
-    text = _BR_BEFORE_BLOCK.sub(r"\1", text)
+    if blocks:
+        text = _BR_AFTER_BLOCK.sub(r"\1", text)
+        text = _BR_BEFORE_BLOCK.sub(r"\1", text)
+    else:  # the only block tags are the <p> and </p> added above
+        text = _BR_AFTER_P.sub(r"\1", text)
+        text = _BR_BEFORE_P.sub(r"\1", text)
     # The last paragraph's newline was turned into a <br /> before </p>: undo it,
     # and drop the <br /> that the final "\n" of the text got.
     text = text.replace("<br />\n</p>", "</p>")
