@@ -219,17 +219,20 @@ def test_output_file_after_a_data_error_holds_what_was_read(run_cli: Cli, tmp_pa
     assert [r["id"] for r in json.loads(out.read_text(encoding="utf-8"))] == [2901, 2902]
 
 
-def test_output_file_is_left_alone_when_an_input_is_unreadable(
+def test_output_file_after_an_unreadable_input_holds_what_was_read(
     run_cli: Cli, tmp_path: Path
 ) -> None:
-    """Atomic: an input error mid-run leaves no output file and no temporary file behind."""
+    """Like a data error: what was read before the fault is written, as valid JSON,
+    and no temporary file is left behind."""
     bad = tmp_path / "bad.xml.gz"
     bad.write_bytes(gzip.compress(CUSTOMER_LOVE.read_bytes())[:-2000])
-    out = tmp_path / "out" / "comments.jsonl"
+    out = tmp_path / "out" / "comments.json"
     out.parent.mkdir()
-    line = failed(run_cli(["extract", "-o", out, CUSTOMER_LOVE, bad]), 3)
+    line = failed(run_cli(["extract", "--format", "json", "-o", out, CUSTOMER_LOVE, bad]), 3)
     assert line.startswith(f"Error: {bad}: corrupt gzip data: ")
-    assert os.listdir(out.parent) == []
+    assert os.listdir(out.parent) == ["comments.json"]
+    records = json.loads(out.read_text(encoding="utf-8"))
+    assert len(records) >= 45 and records[0]["id"] == 1001
 
 
 # --- inputs ---------------------------------------------------------------------------------------

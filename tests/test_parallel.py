@@ -109,13 +109,23 @@ def test_damaged_exports_read_the_same_on_several_cores(
     assert read([path], 3) == read([path], 1)
 
 
-def test_cli_output_is_identical_with_and_without_jobs(generated: Path) -> None:
+def test_cli_output_is_identical_with_and_without_jobs(generated: Path, tmp_path: Path) -> None:
     runner = CliRunner()
-    for command in (["extract"], ["thread"], ["stats", "--json"]):
-        serial = runner.invoke(cli, [*command, str(generated), "-q", "-j", "1"])
-        parallel = runner.invoke(cli, [*command, str(generated), "-q", "-j", "2"])
+    rejects = [["thread", "--rejects", str(tmp_path / f"rejects-{jobs}.jsonl")] for jobs in (1, 2)]
+    for command in (["extract"], ["extract", "--posts", "--redact"], ["thread"], ["stats", "--json"],
+                    ["thread", "--format", "json", "--pretty", "--redact", "--all-posts"]):
+        # two exports: each goes to a worker, which stages its posts there
+        inputs = [str(generated), str(FIXTURES / "customer-love.xml")]
+        serial = runner.invoke(cli, [*command, *inputs, "-q", "-j", "1"])
+        parallel = runner.invoke(cli, [*command, *inputs, "-q", "-j", "2"])
         assert serial.exit_code == parallel.exit_code == 0
         assert parallel.stdout == serial.stdout
+        assert parallel.stderr == serial.stderr
+    for jobs, command in zip((1, 2), rejects, strict=True):
+        inputs = [str(generated), str(FIXTURES / "customer-love.xml")]
+        assert runner.invoke(cli, [*command, *inputs, "-q", "-j", str(jobs)]).exit_code == 0
+    assert (tmp_path / "rejects-1.jsonl").read_bytes() == (tmp_path / "rejects-2.jsonl").read_bytes()
+    assert (tmp_path / "rejects-1.jsonl").stat().st_size > 1000
 
 
 def test_a_failed_range_is_read_again_serially(
@@ -126,8 +136,8 @@ def test_a_failed_range_is_read_again_serially(
     real = parallel.run_unit
     calls: list[int] = []
 
-    def flaky(unit: parallel.Unit, folder: str) -> parallel.UnitResult:
-        result = real(unit, folder)
+    def flaky(unit: parallel.Unit, folder: str, stage: Any = None) -> parallel.UnitResult:
+        result = real(unit, folder, stage)
         calls.append(unit.index)
         if unit.part == 2:
             result.failed = "simulated"
@@ -158,3 +168,43 @@ def test_synthetic_ids_after_the_first_range_fall_back_to_serial(tmp_path: Path)
     assert parallel == serial
     ids = [s["id"] for s, _ in serial[0]]
     assert ids == list(range(-1, -81, -2))
+
+
+def test_staged_results_follow_deduplication_across_workers(tmp_path: Path) -> None:
+    # The second part repeats posts of the first: the main process drops the repeats
+    # and stages again what a worker staged with them.
+    parts = sorted((FIXTURES / "quirks" / "duplicates-split").glob("*.xml"))
+    runner = CliRunner()
+    for command in (["extract"], ["thread", "--all-posts"]):
+        serial = runner.invoke(cli, [*command, *map(str, parts), "-j", "1"])
+        parallel = runner.invoke(cli, [*command, *map(str, parts), "-j", "2"])
+        assert serial.exit_code == parallel.exit_code == 0
+        assert (parallel.stdout, parallel.stderr) == (serial.stdout, serial.stderr)
+        assert "duplicate comments skipped" in serial.stderr
+
+
+@pytest.mark.parametrize("fmt", ["json", "markdown"])
+def test_archives_are_byte_identical_with_and_without_jobs(
+    tmp_path_factory: pytest.TempPathFactory, fmt: str
+) -> None:
+    folder = tmp_path_factory.mktemp("big")
+    export = folder / "export.xml"
+    with open(export, "wb") as out:  # over the 2 MB from which archive reads in parts
+        wxrgen.write_wxr(wxrgen.GenConfig(seed=5, target_bytes=3_000_000), out)
+    runner = CliRunner()
+    trees = []
+    for jobs in ("1", "2"):
+        target = folder / f"{fmt}-{jobs}"
+        rejects = folder / f"rejects-{fmt}-{jobs}.jsonl"
+        result = runner.invoke(
+            cli, ["archive", str(export), "-o", str(target), "--format", fmt, "-j", jobs,
+                  "--rejects", str(rejects)]
+        )
+        assert result.exit_code == 0, result.output
+        files = sorted(p for p in target.rglob("*") if p.is_file())
+        trees.append(
+            ({p.relative_to(target).as_posix(): p.read_bytes() for p in files},
+             rejects.read_bytes(), result.stderr.replace(str(target), "DIR"))
+        )
+    assert trees[0] == trees[1]
+    assert len(trees[0][0]) > 50

@@ -34,6 +34,7 @@ from .parallel import pool_context
 from .paths import PostNamer
 from .render.html import safe_url
 from .render.json_archive import dumps, render_json
+from .render.jsonl import encode
 from .render.markdown import (
     DEFAULT_MAX_DEPTH,
     escape_text,
@@ -65,7 +66,7 @@ class ArchiveOptions:
     force: bool = False
     """Replace files that already exist in the folder."""
     jobs: int = 1
-    """Worker processes for rendering (accepted; rendering is sequential for now)."""
+    """Processes :func:`write_archive` renders on (the CLI renders where it reads)."""
 
 
 @dataclass
@@ -119,9 +120,13 @@ def _render_all(
             yield done, pending.get()
 
 
-def index_entry(record: Mapping[str, Any], path: str) -> dict[str, Any]:
+def index_entry(
+    record: Mapping[str, Any], path: str, comment_count: int | None = None
+) -> dict[str, Any]:
     """The index line of one post: what it is, where it was, where its file is."""
     post: Mapping[str, Any] = record.get("post") or {}
+    if comment_count is None:
+        comment_count = len(walk(list(record.get("comments") or [])))
     return {
         "post_id": post.get("id"),
         "title": post.get("title", ""),
@@ -130,7 +135,7 @@ def index_entry(record: Mapping[str, Any], path: str) -> dict[str, Any]:
         "date_gmt": post.get("date_gmt"),
         "url": post.get("url", ""),
         "file": path,
-        "comment_count": len(walk(list(record.get("comments") or []))),
+        "comment_count": comment_count,
     }
 
 
@@ -233,6 +238,51 @@ def _move_into_place(staging: str, out_dir: str, files: list[str]) -> None:
             raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from exc
 
 
+@dataclass
+class RenderedPost:
+    """One post's archive file, made and ready to be named and written."""
+
+    post: dict[str, Any]
+    """The post summary (names the file, fills the index)."""
+    comment_count: int
+    """Public comments in the file."""
+    data: bytes
+    """The file's content."""
+
+
+def rendered(record: Mapping[str, Any], options: ArchiveOptions) -> RenderedPost:
+    """A thread record's file (pure: safe in worker processes)."""
+    return RenderedPost(
+        dict(record.get("post") or {}),
+        len(walk(list(record.get("comments") or []))),
+        render_post(record, options),
+    )
+
+
+@dataclass(frozen=True)
+class ArchiveStage:
+    """The archive command's work on one post: moderate, thread, render.
+
+    Picklable, so it runs in the processes that read the export (see
+    :meth:`wpmigrate.pipeline.ReadSession.staged`); what comes back is the
+    file, the dropped comments encoded for ``--rejects``, and the accounting.
+    """
+
+    converse: Any
+    """A :class:`wpmigrate.pipeline.Converse`."""
+    options: ArchiveOptions
+    rejects: bool = False
+
+    def __call__(
+        self, summary: dict[str, Any], records: list[dict[str, Any]]
+    ) -> tuple[RenderedPost | None, list[bytes], Any]:
+        """The post's file (``None``: nothing public), encoded rejects, its ledger."""
+        done = self.converse(summary, records)
+        post = None if done.record is None else rendered(done.record, self.options)
+        dropped = [encode(record) for record in done.dropped] if self.rejects else []
+        return post, dropped, done.ledger
+
+
 def write_archive(
     records: Iterable[Mapping[str, Any]], out_dir: str, options: ArchiveOptions
 ) -> ArchiveResult:
@@ -240,8 +290,25 @@ def write_archive(
 
     ``records`` are ``thread`` records (``{"post", "comments", "stats"}``), e.g.
     from :meth:`wpmigrate.pipeline.Conversations.records`; they are consumed one
-    at a time. Raises :class:`OutputError` (nothing replaced) when a target
-    exists without ``options.force`` or the folder cannot be written.
+    at a time and rendered on ``options.jobs`` processes. Raises
+    :class:`OutputError` (nothing replaced) when a target exists without
+    ``options.force`` or the folder cannot be written.
+    """
+    posts = (
+        RenderedPost(dict(record.get("post") or {}), index_entry(record, "")["comment_count"], data)
+        for record, data in _render_all(records, options)
+    )
+    return write_rendered(posts, out_dir, options)
+
+
+def write_rendered(
+    posts: Iterable[RenderedPost], out_dir: str, options: ArchiveOptions
+) -> ArchiveResult:
+    """Name and write rendered posts, then the index files, into ``out_dir`` (atomically).
+
+    Everything is staged in a hidden folder inside ``out_dir`` and moved into
+    place only when complete and only if no target exists (unless
+    ``options.force``): an interrupted run changes nothing.
     """
     if options.fmt not in EXTENSIONS:
         raise ValueError(f"unknown archive format {options.fmt!r}")
@@ -255,14 +322,14 @@ def write_archive(
         indexes = index_names(options.fmt)
         namer = PostNamer(EXTENSIONS[options.fmt], options.layout, reserved=indexes)
         entries = []
-        for record, rendered in _render_all(records, options):
-            path = namer.name(record.get("post") or {})
-            _stage(staging, path, rendered)
-            entry = index_entry(record, path)
+        for post in posts:
+            path = namer.name(post.post)
+            _stage(staging, path, post.data)
+            entry = index_entry({"post": post.post}, path, post.comment_count)
             entries.append(entry)
             result.files.append(path)
             result.posts += 1
-            result.comments += entry["comment_count"]
+            result.comments += post.comment_count
         _stage(staging, "index.json", render_index_json(entries, options))
         if "index.md" in indexes:
             _stage(staging, "index.md", render_index_markdown(entries))

@@ -28,14 +28,21 @@ from .errors import (
     InputError,
     WpmigrateError,
 )
-from .moderation import Policy, load_blocklist
+from .moderation import Ledger, Policy, load_blocklist
 from .outputs import output_stream
-from .pipeline import Conversations, ReadSession, comment_records, post_records
+from .pipeline import (
+    Converse,
+    EncodedComments,
+    EncodedConversation,
+    ReadSession,
+)
 from .render.jsonl import JsonWriter, dumps
 from .stats import ExportStats
 from .thread import DEFAULT_MAX_DEPTH
 
 F = TypeVar("F", bound=Callable[..., Any])
+#: Files from this size up are read (and rendered) in parts by ``archive``.
+ARCHIVE_MIN_SPLIT = 2 << 20
 
 
 def _fail(message: str, code: int) -> None:
@@ -287,15 +294,16 @@ def extract(
       wpmigrate extract --posts --format json --pretty site.zip -o posts.json
     """
     session = _session(exports, encoding, quiet, jobs)
-    shape = post_records if per_post else comment_records
-    failure: DataError | None = None
+    stage = EncodedComments(per_post=per_post, private=not redact, pretty=pretty)
+    failure: WpmigrateError | None = None
     with output_stream(output, force) as out:
         writer = JsonWriter(out, fmt, pretty)  # type: ignore[arg-type]
         try:
-            for record in shape(session.groups(), private=not redact):
-                writer.write(record)
-        except DataError as exc:
-            failure = exc  # what was read before the fault is still written
+            for _group, encoded in session.staged(stage):
+                for data in encoded:
+                    writer.write_encoded(data)
+        except (DataError, InputError) as exc:
+            failure = exc  # what was read before the fault is still written, and valid
         writer.close()
     if failure is not None:
         raise failure  # one line: the message already says what was read before it
@@ -354,29 +362,30 @@ def thread_command(
     """
     policy = build_policy(**moderation)
     session = _session(exports, encoding, quiet, jobs)
-    failure: DataError | None = None
+    converse = Converse(policy, max_depth, all_posts, private=not redact)
+    stage = EncodedConversation(converse, pretty=pretty, rejects=rejects is not None)
+    ledger = Ledger()
+    failure: WpmigrateError | None = None
     with output_stream(output, force) as out, _optional_output(rejects, force) as rejected:
         writer = JsonWriter(out, fmt, pretty)  # type: ignore[arg-type]
         rejects_writer = JsonWriter(rejected) if rejected is not None else None
-        conversations = Conversations(
-            policy=policy,
-            max_depth=max_depth,
-            all_posts=all_posts,
-            private=not redact,
-            on_dropped=rejects_writer.write if rejects_writer else None,
-        )
         try:
-            for record in conversations.records(session.groups()):
-                writer.write(record)
-        except DataError as exc:
+            for _group, (record, dropped, counted) in session.staged(stage):
+                ledger.merge(counted)
+                if record is not None:
+                    writer.write_encoded(record)
+                if rejects_writer is not None:
+                    for data in dropped:
+                        rejects_writer.write_encoded(data)
+        except (DataError, InputError) as exc:
             failure = exc
         writer.close()
         if rejects_writer is not None:
             rejects_writer.close()
-    conversations.ledger.check()
+    ledger.check()
     if failure is not None:
         raise failure
-    _note(quiet, f"{session.summary()}; {conversations.ledger.line()}")
+    _note(quiet, f"{session.summary()}; {ledger.line()}")
 
 
 @cli.command()
@@ -483,10 +492,12 @@ def archive(
       wpmigrate archive export.xml -o comments/ --format markdown
       wpmigrate thread export.xml | wpmigrate archive -o data/comments --format json
     """
-    from .archive import ArchiveOptions, write_archive  # keeps --help fast
+    from .archive import ArchiveOptions, ArchiveStage, write_rendered  # keeps --help fast
 
     policy = build_policy(**moderation)
     session = _session(exports, encoding, quiet, jobs)
+    # Rendering costs far more than reading: worth cutting even a small export.
+    session.min_split = ARCHIVE_MIN_SPLIT
     options = ArchiveOptions(
         fmt=fmt,  # type: ignore[arg-type]
         layout=layout,  # type: ignore[arg-type]
@@ -495,21 +506,27 @@ def archive(
         force=force,
         jobs=jobs,
     )
+    stage = ArchiveStage(Converse(policy, all_posts=all_posts), options, rejects is not None)
+    ledger = Ledger()
     with _optional_output(rejects, force) as rejected:
         rejects_writer = JsonWriter(rejected) if rejected is not None else None
-        conversations = Conversations(
-            policy=policy,
-            all_posts=all_posts,
-            on_dropped=rejects_writer.write if rejects_writer else None,
-        )
-        result = write_archive(conversations.records(session.groups()), out_dir, options)
+
+        def posts() -> Iterator[Any]:
+            for _group, (post, dropped, counted) in session.staged(stage):
+                ledger.merge(counted)
+                if rejects_writer is not None:
+                    for data in dropped:
+                        rejects_writer.write_encoded(data)
+                if post is not None:
+                    yield post
+
+        result = write_rendered(posts(), out_dir, options)
         if rejects_writer is not None:
             rejects_writer.close()
-    conversations.ledger.check()
+    ledger.check()
     _note(
         quiet,
-        f"{session.summary()}; {conversations.ledger.line()}; "
-        f"wrote {len(result.files)} files to {out_dir}",
+        f"{session.summary()}; {ledger.line()}; wrote {len(result.files)} files to {out_dir}",
     )
 
 

@@ -295,6 +295,12 @@ class Ledger:
         self.kept += len(kept)
         self.dropped.update(record["reason"] for record in dropped)
 
+    def merge(self, other: Ledger) -> None:
+        """Add another (already checked) ledger's counts to this one."""
+        self.read += other.read
+        self.kept += other.kept
+        self.dropped.update(other.dropped)
+
     @property
     def dropped_total(self) -> int:
         """Comments dropped, all reasons."""

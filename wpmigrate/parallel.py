@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import shutil
 import struct
 import sys
@@ -41,6 +42,9 @@ _CDATA_OPEN = b"<![CDATA["
 _CDATA_CLOSE = b"]]>"
 _FOOTER = b"</channel></rss>\n"
 _FRAME = struct.Struct("<I")
+#: Work done on each post where it is read (see :meth:`ParallelReader.staged`):
+#: picklable, with a picklable result.
+Stage = Callable[[dict[str, Any], list[dict[str, Any]]], Any]
 
 
 @dataclass(frozen=True)
@@ -163,8 +167,8 @@ def _unit_chunks(unit: Unit) -> Callable[[], Iterator[bytes]]:
     return lambda: read_all(source)
 
 
-def run_unit(unit: Unit, folder: str) -> UnitResult:
-    """Worker: read one unit, write its posts as frames, report what it saw."""
+def run_unit(unit: Unit, folder: str, stage: Stage | None = None) -> UnitResult:
+    """Worker: read one unit, write its posts (and their staged results) as frames."""
     frames = os.path.join(folder, f"unit-{unit.index}.bin")
     result = UnitResult(unit.index, frames)
     reader = ExportReader()
@@ -177,8 +181,16 @@ def run_unit(unit: Unit, folder: str) -> UnitResult:
                 summary = post.summary()
                 records = [comment_record(c, summary, embed=False) for c in post.comments]
                 blob = orjson.dumps([summary, records])
+                if stage is not None:
+                    for record in records:
+                        record["post"] = summary
+                    done = pickle.dumps(stage(summary, records), pickle.HIGHEST_PROTOCOL)
+                else:
+                    done = b""
                 out.write(_FRAME.pack(len(blob)))
                 out.write(blob)
+                out.write(_FRAME.pack(len(done)))
+                out.write(done)
         result.posts_read = reader.items_read
         if unit.part:
             # The header was read with the range: its repairs belong to part 0.
@@ -199,7 +211,8 @@ def _header_bytes(unit: Unit) -> bytes:
         return handle.read(unit.header_end)
 
 
-def _frames(path: str) -> Iterator[Group]:
+def _frames(path: str) -> Iterator[tuple[Group, bytes]]:
+    """Each post a worker wrote, with its staged result still pickled (``b""``: none)."""
     with open(path, "rb") as handle:
         while True:
             size = handle.read(_FRAME.size)
@@ -208,7 +221,8 @@ def _frames(path: str) -> Iterator[Group]:
             summary, records = orjson.loads(handle.read(_FRAME.unpack(size)[0]))
             for record in records:
                 record["post"] = summary
-            yield summary, records
+            done = handle.read(_FRAME.unpack(handle.read(_FRAME.size))[0])
+            yield (summary, records), done
 
 
 def splittable(source: Source) -> bool:
@@ -271,27 +285,41 @@ class ParallelReader:
 
     def groups(self, sources: list[Source]) -> Iterator[Group]:
         """Every group of every source, in order."""
+        for group, _done in self.staged(sources, None):
+            yield group
+
+    def staged(self, sources: list[Source], stage: Stage | None) -> Iterator[tuple[Group, Any]]:
+        """Every group of every source in order, with ``stage(*group)`` (``None``: no stage).
+
+        The stage runs in the workers; the main process runs it again only for a
+        post that deduplication across ranges changed.
+        """
         plans = plan(sources, self.jobs, self.eligible, self.min_split)
         units = [unit for units in plans for unit in units]
         if len(units) < 2:
             for source in sources:
-                yield from self.serial(source, 0)
+                for group in self.serial(source, 0):
+                    yield group, stage(*group) if stage is not None else None
             return
         self.folder = tempfile.mkdtemp(prefix="wpmigrate-")
         pool = pool_context().Pool(min(self.jobs, len(units)))
         try:
-            results = pool.imap(_run_unit_in, [(unit, self.folder) for unit in units])
+            results = pool.imap(_run_unit_in, [(unit, self.folder, stage) for unit in units])
             for source, source_units in zip(sources, plans, strict=True):
                 if not source_units:
-                    yield from self.serial(source, 0)
+                    for group in self.serial(source, 0):
+                        yield group, stage(*group) if stage is not None else None
                 else:
-                    yield from self._source(source, [next(results) for _ in source_units])
+                    done = [next(results) for _ in source_units]
+                    yield from self._source(source, done, stage)
         finally:
             pool.terminate()
             pool.join()
             shutil.rmtree(self.folder, ignore_errors=True)
 
-    def _source(self, source: Source, results: list[UnitResult]) -> Iterator[Group]:
+    def _source(
+        self, source: Source, results: list[UnitResult], stage: Stage | None
+    ) -> Iterator[tuple[Group, Any]]:
         ids = self.reader._synthetic_ids
         ids_at_start = ids.next_id
         repairs_at_start = Repairs(self.reader.repairs)
@@ -303,25 +331,29 @@ class ParallelReader:
                 self.reader.repairs.clear()
                 self.reader.repairs.update(repairs_at_start)
                 ids.next_id = ids_at_start
-                yield from self.serial(source, delivered)
+                for group in self.serial(source, delivered):
+                    yield group, stage(*group) if stage is not None else None
                 return
             self.reader.repairs.update(result.repairs)
             ids.next_id -= result.synthetic_ids
             dedupe = self.reader.deduper
-            for summary, records in _frames(result.frames):
+            for (summary, records), done in _frames(result.frames):
                 fresh = dedupe.fresh(
                     summary["id"], tuple(summary.values()), [r["id"] for r in records]
                 )
                 if fresh is None:
                     continue
-                if not all(fresh):
-                    records = [r for r, new in zip(records, fresh, strict=True) if new]
-                yield summary, records
+                if all(fresh):
+                    yield (summary, records), pickle.loads(done) if stage is not None else None
+                    continue
+                # A repeat across ranges: what the worker staged included it.
+                records = [r for r, new in zip(records, fresh, strict=True) if new]
+                yield (summary, records), stage(summary, records) if stage is not None else None
             delivered += result.posts_read
             os.unlink(result.frames)
             if self.advance is not None:
                 self.advance(result.size)
 
 
-def _run_unit_in(arguments: tuple[Unit, str]) -> UnitResult:
+def _run_unit_in(arguments: tuple[Unit, str, Stage | None]) -> UnitResult:
     return run_unit(*arguments)

@@ -15,11 +15,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from .errors import DataError
+from .errors import DataError, WpmigrateError
 from .jsonl import Group, read_groups
 from .models import PRIVATE_FIELDS, Post, comment_record
 from .moderation import Ledger, Policy, moderate
-from .parallel import MIN_SPLIT_BYTES, ParallelReader
+from .parallel import MIN_SPLIT_BYTES, ParallelReader, Stage
+from .render.jsonl import encode
 from .report import Tally, repairs_line
 from .sources import Source, open_sources, read_all
 from .thread import DEFAULT_MAX_DEPTH, Node, max_depth_of, thread
@@ -84,10 +85,21 @@ class ReadSession:
 
     def groups(self) -> Iterator[Group]:
         """Every post of every input with its comment records, each comment once."""
+        for group, _done in self.staged(None):
+            yield group
+
+    def staged(self, stage: Stage | None) -> Iterator[tuple[Group, Any]]:
+        """Every group with ``stage(*group)``: computed where the post is read.
+
+        With ``jobs`` > 1 the stage (moderation, threading, rendering: whatever
+        a command does to one post) runs in the worker processes that read,
+        and this process only takes the results in order.
+        """
         if not self.sources:
             self.open()
         self.reader.encoding = self.encoding
         with self._progress():
+            staged: Iterable[tuple[Group, Any]]
             if self.jobs > 1 and self.encoding is None:
                 parallel = ParallelReader(
                     self.reader,
@@ -97,16 +109,23 @@ class ReadSession:
                     eligible=self._is_xml_file,
                     min_split=self.min_split,
                 )
-                groups = parallel.groups(self.sources)
+                staged = parallel.staged(self.sources, stage)
             else:
-                groups = (g for source in self.sources for g in self._source_groups(source, 0))
-            for group in groups:
+                staged = (
+                    (group, stage(*group) if stage is not None else None)
+                    for source in self.sources
+                    for group in self._source_groups(source, 0)
+                )
+            for group, done in staged:
                 self.tally.add(group[1])
-                yield group
+                yield group, done
 
     def _is_xml_file(self, source: Source) -> bool:
         """Whether a reopenable source holds XML (JSON Lines stay in the main process)."""
-        head, _chunks = _peek(iter(read_all(source)))
+        try:
+            head, _chunks = _peek(iter(read_all(source)))
+        except WpmigrateError:
+            return True  # its error belongs after the inputs before it: let it come in turn
         return input_kind(head) == "xml"
 
     def _source_groups(self, source: Source, skip: int) -> Iterator[Group]:
@@ -210,6 +229,47 @@ def post_stats(
 
 
 @dataclass
+class Conversation:
+    """One post after moderation and threading."""
+
+    record: Record | None
+    """The ``{"post", "comments", "stats"}`` record; ``None`` if nothing is public
+    (and posts without public comments are not wanted)."""
+    dropped: list[Record]
+    """The comments dropped, each with its ``reason``."""
+    ledger: Ledger
+    """This post's accounting."""
+
+
+@dataclass(frozen=True)
+class Converse:
+    """moderate -> thread for one post. Picklable: it runs where posts are read."""
+
+    policy: Policy = field(default_factory=Policy)
+    max_depth: int = DEFAULT_MAX_DEPTH
+    all_posts: bool = False
+    private: bool = True
+
+    def __call__(self, summary: Record, records: list[Record]) -> Conversation:
+        """The post's public conversation and what was dropped from it."""
+        kept, dropped = moderate(records, str(summary.get("status", "")), self.policy)
+        ledger = Ledger()
+        ledger.add(records, kept, dropped)
+        if not self.private:
+            kept = [redact(record) for record in kept]
+            dropped = [redact(record) for record in dropped]
+        if not kept and not self.all_posts:
+            return Conversation(None, dropped, ledger)
+        forest = thread(kept, self.max_depth)
+        record = {
+            "post": summary,
+            "comments": forest,
+            "stats": post_stats(records, kept, dropped, forest),
+        }
+        return Conversation(record, dropped, ledger)
+
+
+@dataclass
 class Conversations:
     """moderate -> thread for each post; the :class:`Ledger` accounts for every comment."""
 
@@ -220,21 +280,55 @@ class Conversations:
     ledger: Ledger = field(default_factory=Ledger)
     on_dropped: Callable[[Record], None] | None = None
 
+    @property
+    def converse(self) -> Converse:
+        """The per-post stage these settings describe."""
+        return Converse(self.policy, self.max_depth, self.all_posts, self.private)
+
+    def take(self, conversation: Conversation) -> Record | None:
+        """Account for one post's outcome; its record, if it has one to write."""
+        self.ledger.merge(conversation.ledger)
+        if self.on_dropped is not None:
+            for record in conversation.dropped:
+                self.on_dropped(record)
+        return conversation.record
+
     def records(self, groups: Iterable[Group]) -> Iterator[Record]:
         """One ``{"post", "comments", "stats"}`` record per post with a public comment."""
+        converse = self.converse
         for summary, records in groups:
-            kept, dropped = moderate(records, str(summary.get("status", "")), self.policy)
-            self.ledger.add(records, kept, dropped)
-            if self.on_dropped is not None:
-                for record in dropped:
-                    self.on_dropped(record if self.private else redact(dict(record)))
-            if not kept and not self.all_posts:
-                continue
-            if not self.private:
-                kept = [redact(record) for record in kept]
-            forest = thread(kept, self.max_depth)
-            yield {
-                "post": summary,
-                "comments": forest,
-                "stats": post_stats(records, kept, dropped, forest),
-            }
+            record = self.take(converse(summary, records))
+            if record is not None:
+                yield record
+
+
+@dataclass(frozen=True)
+class EncodedComments:
+    """extract's stage: one post's records, encoded (picklable, runs where posts are read)."""
+
+    per_post: bool = False
+    private: bool = True
+    pretty: bool = False
+
+    def __call__(self, summary: Record, records: list[Record]) -> list[bytes]:
+        """The encoded records of one post."""
+        shape = post_records if self.per_post else comment_records
+        return [encode(record, self.pretty) for record in shape([(summary, records)], self.private)]
+
+
+@dataclass(frozen=True)
+class EncodedConversation:
+    """thread's stage: :class:`Converse`, then the record and rejects encoded."""
+
+    converse: Converse
+    pretty: bool = False
+    rejects: bool = False
+
+    def __call__(
+        self, summary: Record, records: list[Record]
+    ) -> tuple[bytes | None, list[bytes], Ledger]:
+        """The encoded thread record (or ``None``), encoded rejects, and the accounting."""
+        done = self.converse(summary, records)
+        record = None if done.record is None else encode(done.record, self.pretty)
+        dropped = [encode(record) for record in done.dropped] if self.rejects else []
+        return record, dropped, done.ledger

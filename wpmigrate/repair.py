@@ -85,6 +85,31 @@ _BOMLESS = (
 _DECLARED = re.compile(rb"""^\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 
 
+#: Text codecs Python has that no XML document is written in, and that break the
+#: transcoding: they yield lone surrogates (UTF-7, the escape codecs) or refuse a
+#: replacing error handler (idna, punycode, undefined).
+_NOT_FOR_XML = frozenset(
+    {"utf-7", "unicode-escape", "raw-unicode-escape", "idna", "punycode", "undefined"}
+)
+
+
+def usable_codec(name: str) -> str | None:
+    """Python's name for an encoding a document can be read in, else ``None``.
+
+    Fix (found by fuzzing): ``encoding="UTF7"`` (or ``base64``, ``rot13``, ``zlib``:
+    codecs.lookup knows bytes-to-bytes and str-to-str transforms too) was taken
+    as the document's encoding, and decoding crashed (UnicodeEncodeError on a
+    lone surrogate, TypeError, AssertionError). Such a name is unknown here.
+    """
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        return None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_FOR_XML:
+        return None
+    return info.name
+
+
 def detect_encoding(head: bytes, repairs: Repairs) -> str:
     """The codec for a document from its first bytes: BOM, then XML declaration.
 
@@ -100,9 +125,8 @@ def detect_encoding(head: bytes, repairs: Repairs) -> str:
     if not declared:
         return "utf-8"
     name = declared.group(1).decode("ascii")
-    try:
-        codec = codecs.lookup(name).name
-    except LookupError:
+    codec = usable_codec(name)
+    if codec is None:
         repairs["unknown_encoding"] += 1
         return "utf-8"
     # A declared 16/32-bit encoding without the byte pattern to match is a lie
@@ -516,6 +540,8 @@ def normalise(
         head += chunk
         if len(head) >= 4096:
             break
+    if encoding is not None and usable_codec(encoding) is None:
+        raise DataError(f"cannot read an export as {encoding!r}: not a text encoding for XML")
     codec = encoding or detect_encoding(head, repairs)
     raw: Iterable[bytes] = _chain(head, stream)
     if codec == "utf-8-sig":

@@ -127,16 +127,16 @@ class JsonWriter:
 
     def write(self, record: Any) -> None:
         """Append one record."""
+        self.write_encoded(encode(record, self.pretty))
+
+    def write_encoded(self, data: bytes) -> None:
+        """Append one record already encoded with :func:`encode` (same ``pretty``)."""
         if self.fmt == "json":
-            data = encode(record, self.pretty)
             if self.pretty:
                 data = data.replace(b"\n", b"\n  ")  # newlines only come from indentation
             data = (b"[\n  " if self.count == 0 else b",\n  ") + data
         else:
-            try:
-                data = orjson.dumps(record, option=_PRETTY | _LINE if self.pretty else _LINE)
-            except orjson.JSONEncodeError:
-                data = encode(record, self.pretty) + b"\n"  # see encode()
+            data += b"\n"
         self.count += 1
         self._pending.append(data)
         self._pending_bytes += len(data)
