@@ -125,10 +125,11 @@ def detect_encoding(head: bytes, repairs: Repairs) -> str:
     if not declared:
         return "utf-8"
     name = declared.group(1).decode("ascii")
-    codec = usable_codec(name)
-    if codec is None:
+    usable = usable_codec(name)
+    if usable is None:
         repairs["unknown_encoding"] += 1
         return "utf-8"
+    codec = usable
     # A declared 16/32-bit encoding without the byte pattern to match is a lie
     # the first bytes already disproved: they are ASCII-compatible.
     if codec.startswith(("utf-16", "utf-32")):

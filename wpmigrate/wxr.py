@@ -152,8 +152,11 @@ class _Dates:
 class _RefuseAll(etree.Resolver):
     """Resolves every external entity or DTD to nothing: no file or URL is opened."""
 
-    def resolve(self, url: str | None, pubid: str | None, context: object) -> object:
-        return self.resolve_string("", context)
+    # lxml calls resolve(url, pubid, context); lxml-stubs know an older signature.
+    def resolve(  # type: ignore[override]
+        self, url: str | None, pubid: str | None, context: object
+    ) -> object:
+        return self.resolve_string("", context)  # type: ignore[call-arg]
 
 
 class IdPool:
@@ -308,7 +311,7 @@ class WxrReader:
         if message.startswith("Unregistered error message"):
             # libxml2 2.14 lost the text of some messages; its error code still
             # names the problem (ERR_CDATA_NOT_FINISHED -> "CData section not finished").
-            last = exc.error_log.last_error if exc.error_log else None
+            last = exc.error_log.last_error if exc.error_log else None  # type: ignore[attr-defined]
             if last is not None and last.type_name:
                 name = last.type_name.removeprefix("ERR_").replace("_", " ").lower()
                 message = name[:1].upper() + name[1:]
