@@ -32,6 +32,7 @@ from .models import (
     plain_text,
 )
 from .repair import UNDECLARED_NAMESPACE, NeedsRepair, Repairs, normalise
+from .seen import SeenKeys, SeenPosts
 from .sources import Source, read_all
 
 _UNDECLARED = "{" + UNDECLARED_NAMESPACE + "}"
@@ -565,6 +566,7 @@ def _dedupe_within_post(post: Post, synthetic_ids: Iterator[int], repairs: Repai
 
 
 _MAX_ID = 1 << 64
+_WORD = (1 << 64) - 1
 _ID_IN_LINK = re.compile(r"[?&](?:p|page_id|attachment_id)=(\d+)(?:&|#|$)")
 
 
@@ -702,25 +704,20 @@ class Deduper:
     """
 
     repairs: Repairs
-    _seen_comments: set[int] = field(default_factory=set)
-    _seen_posts: dict[int, int] = field(default_factory=dict)
+    _seen_comments: SeenKeys = field(default_factory=SeenKeys)
+    _seen_posts: SeenPosts = field(default_factory=SeenPosts)
 
     def fresh(
         self, post_id: int, header: tuple[Any, ...], comment_ids: list[int]
     ) -> list[bool] | None:
         """For each comment, whether it is new; ``None`` if the whole item is a repeat."""
         fingerprint = hash(header)
-        repeated_post = self._seen_posts.get(post_id) == fingerprint
-        self._seen_posts[post_id] = fingerprint
-        seen = self._seen_comments
-        base = post_id << 64
+        repeated_post = self._seen_posts.swap(post_id, fingerprint) == fingerprint & _WORD
+        add = self._seen_comments.add
         flags = []
         for comment_id in comment_ids:
-            key = base + comment_id
-            new = key not in seen
-            if new:
-                seen.add(key)
-            else:
+            new = add(post_id, comment_id)
+            if not new:
                 self.repairs["duplicate_comments"] += 1
             flags.append(new)
         if repeated_post and not any(flags):
