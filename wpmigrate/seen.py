@@ -40,7 +40,7 @@ class _Table:
         keys = self._keys
         while True:
             found = keys[index]
-            if found == key or found == _EMPTY:
+            if found in (key, _EMPTY):
                 return index
             index = (index + 1) & mask
 
