@@ -430,29 +430,7 @@ def _raised_in(frames: list[traceback.FrameSummary], filename: str, function: st
 
 
 #: Remove an entry when its fix lands (its xfail test then fails and must be un-marked).
-KNOWN_ISSUES: tuple[KnownIssue, ...] = (
-    KnownIssue(
-        "impossible calendar date (2024-02-30) passes the reader's MySQL fast path",
-        "test_impossible_calendar_dates_are_bad_dates",
-        lambda error, frames: (
-            isinstance(error, ValueError) and _raised_in(frames, "wxr.py", "moment")
-        )
-        or (isinstance(error, Finding) and "not a calendar date" in str(error)),
-    ),
-    KnownIssue(
-        "an id of more than 4300 digits: int() raises ValueError",
-        "test_ids_of_thousands_of_digits_are_not_numbers",
-        lambda error, frames: isinstance(error, ValueError)
-        and "integer string conversion" in str(error)
-        and any(f.filename.endswith("wxr.py") for f in frames),
-    ),
-    KnownIssue(
-        "a date with an offset near year 1 or 9999 overflows when moved to UTC",
-        "test_dates_with_offsets_at_the_ends_of_time_are_bad_dates",
-        lambda error, frames: isinstance(error, OverflowError)
-        and _raised_in(frames, "wxr.py", "_parse"),
-    ),
-)
+KNOWN_ISSUES: tuple[KnownIssue, ...] = ()
 
 
 def known_issue(error: BaseException) -> KnownIssue | None:

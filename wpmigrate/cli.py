@@ -8,7 +8,6 @@ before a fault are still written), 5 output not writable, 70 internal error,
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import functools
 import os
@@ -37,6 +36,7 @@ from .pipeline import (
     ReadSession,
 )
 from .render.jsonl import JsonWriter, dumps
+from .repair import usable_codec
 from .stats import ExportStats
 from .thread import DEFAULT_MAX_DEPTH
 
@@ -88,10 +88,10 @@ def handle_errors(command: F) -> F:
 def _check_encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is None:
         return None
-    try:
-        return codecs.lookup(value).name
-    except LookupError:
-        raise click.BadParameter(f"unknown encoding {value!r}") from None
+    codec = usable_codec(value)
+    if codec is None:
+        raise click.BadParameter(f"unknown encoding {value!r} (not a text encoding Python knows)")
+    return codec
 
 
 def _default_jobs() -> int:

@@ -113,41 +113,62 @@ class _TagTable(dict[object, str | None]):
 
 @dataclass(slots=True)
 class _Dates:
-    """Turns MySQL datetimes into ISO 8601, counting what had to be repaired."""
+    """Turns MySQL datetimes into ISO 8601, counting what had to be repaired.
+
+    WordPress writes ``YYYY-MM-DD HH:MM:SS``: that form is converted by slicing
+    (the hot path) once it is known to be a real date. Anything else is parsed
+    as ISO 8601; a local time keeps its wall clock, a UTC time is converted to
+    UTC; an impossible date becomes ``None`` and is counted.
+    """
 
     repairs: Repairs
 
     def local(self, raw: str) -> tuple[str | None, datetime | None]:
-        """ISO local time, and the datetime when it may be needed for derivation."""
+        """ISO local time, and its datetime when parsing it was needed anyway."""
         value = raw.strip()
-        if _MYSQL_DATE.fullmatch(value):
+        if _MYSQL_DATE.fullmatch(value) and _real_day(value):
             return value[:10] + "T" + value[11:], None
-        moment = self._parse(value)
+        moment = self._parse(value, to_utc=False)
         return (None if moment is None else moment.isoformat(timespec="seconds")), moment
 
     def utc(self, raw: str) -> str | None:
+        """ISO UTC time with ``Z``."""
         value = raw.strip()
-        if _MYSQL_DATE.fullmatch(value):
+        if _MYSQL_DATE.fullmatch(value) and _real_day(value):
             return value[:10] + "T" + value[11:] + "Z"
-        return iso_utc(self._parse(value))
+        return iso_utc(self._parse(value, to_utc=True))
 
-    def moment(self, raw: str) -> datetime | None:
+    def moment(self, raw: str, to_utc: bool = False) -> datetime | None:
+        """The datetime of a value :meth:`local` or :meth:`utc` already accepted."""
         value = raw.strip()
-        if _MYSQL_DATE.fullmatch(value):
-            return datetime.fromisoformat(value)
-        return self._parse(value)
-
-    def _parse(self, value: str) -> datetime | None:
         if value in _ZERO_DATES:
             return None
         try:
             moment = datetime.fromisoformat(value)
-        except ValueError:
-            self.repairs["bad_dates"] += 1
+            if moment.tzinfo is not None and to_utc:
+                moment = moment - (moment.utcoffset() or timedelta())
+        except (ValueError, OverflowError):
             return None
-        if moment.tzinfo is not None:
-            moment = (moment - (moment.utcoffset() or timedelta())).replace(tzinfo=None)
+        return moment.replace(tzinfo=None)
+
+    def _parse(self, value: str, to_utc: bool) -> datetime | None:
+        if value in _ZERO_DATES:
+            return None
+        moment = self.moment(value, to_utc)
+        if moment is None:
+            self.repairs["bad_dates"] += 1
         return moment
+
+
+def _real_day(value: str) -> bool:
+    """Whether a ``YYYY-MM-DD …`` the pattern accepted names a real day (not 02-30)."""
+    if value[8:10] <= "28":
+        return True
+    try:
+        datetime.fromisoformat(value[:10])
+    except ValueError:
+        return False
+    return True
 
 
 class _RefuseAll(etree.Resolver):
@@ -412,7 +433,7 @@ class WxrReader:
             # Only a post knows the site's offset (local - UTC) at the time:
             # comments without a GMT date borrow it.
             local = local or dates.moment(values["post_date"])
-            utc = dates.moment(values["post_date_gmt"])
+            utc = dates.moment(values["post_date_gmt"], to_utc=True)
             if local is not None and utc is not None:
                 offset = local - utc
         post = Post(
@@ -586,7 +607,8 @@ def _number(raw: str) -> int | None:
 def _int_or_none(raw: str) -> int | None:
     """A non-negative ASCII integer (WordPress ids, parents, user ids), else ``None``."""
     value = raw.strip()
-    if not (value.isascii() and value.isdigit()):
+    # Past 20 digits it is no id (2**64 has 20): do not even make it an int.
+    if not (value.isascii() and value.isdigit()) or len(value) > 20:
         return None
     number = int(value)
     # WordPress ids are BIGINT UNSIGNED: a bigger "id" is not one (and would not
