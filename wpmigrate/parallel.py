@@ -37,6 +37,8 @@ from .wxr import ExportReader
 
 #: Below this size a file is read in one piece: starting workers costs more.
 MIN_SPLIT_BYTES = 16 << 20
+#: Parts a large export is cut into, per worker process.
+PARTS_PER_JOB = 4
 _ITEM = b"<item"
 _CDATA_OPEN = b"<![CDATA["
 _CDATA_CLOSE = b"]]>"
@@ -182,15 +184,18 @@ def run_unit(unit: Unit, folder: str, stage: Stage | None = None) -> UnitResult:
                 records = [comment_record(c, summary, embed=False) for c in post.comments]
                 blob = orjson.dumps([summary, records])
                 if stage is not None:
+                    # What the main process needs unless deduplication changes the
+                    # post: its ids, statuses and types (the full records stay on disk).
+                    light = [[r["id"], r["status"], r["type"]] for r in records]
+                    head = orjson.dumps([summary, light])
                     for record in records:
                         record["post"] = summary
                     done = pickle.dumps(stage(summary, records), pickle.HIGHEST_PROTOCOL)
                 else:
-                    done = b""
-                out.write(_FRAME.pack(len(blob)))
-                out.write(blob)
-                out.write(_FRAME.pack(len(done)))
-                out.write(done)
+                    head = done = b""
+                for part in (head, blob, done):
+                    out.write(_FRAME.pack(len(part)))
+                    out.write(part)
         result.posts_read = reader.items_read
         if unit.part:
             # The header was read with the range: its repairs belong to part 0.
@@ -211,18 +216,43 @@ def _header_bytes(unit: Unit) -> bytes:
         return handle.read(unit.header_end)
 
 
-def _frames(path: str) -> Iterator[tuple[Group, bytes]]:
-    """Each post a worker wrote, with its staged result still pickled (``b""``: none)."""
+@dataclass
+class _Frame:
+    """One post as a worker wrote it: its summary, its comments in brief, the rest raw."""
+
+    summary: dict[str, Any]
+    light: list[list[Any]]
+    """``[id, status, type]`` per comment (empty when the full records are loaded)."""
+    blob: bytes
+    done: bytes
+
+    def group(self) -> Group:
+        """The post with its full records."""
+        summary, records = orjson.loads(self.blob)
+        for record in records:
+            record["post"] = summary
+        return summary, records
+
+    def brief(self) -> Group:
+        """The post with records holding only ``id``, ``status`` and ``type``."""
+        fields = ("id", "status", "type")
+        return self.summary, [dict(zip(fields, row, strict=True)) for row in self.light]
+
+
+def _frames(path: str) -> Iterator[_Frame]:
+    """Each post a worker wrote (the blobs are decoded only if needed)."""
     with open(path, "rb") as handle:
-        while True:
-            size = handle.read(_FRAME.size)
-            if not size:
-                return
-            summary, records = orjson.loads(handle.read(_FRAME.unpack(size)[0]))
-            for record in records:
-                record["post"] = summary
-            done = handle.read(_FRAME.unpack(handle.read(_FRAME.size))[0])
-            yield (summary, records), done
+
+        def part() -> bytes:
+            return handle.read(_FRAME.unpack(handle.read(_FRAME.size))[0])
+
+        while handle.peek(1):
+            head, blob, done = part(), part(), part()
+            if head:
+                summary, light = orjson.loads(head)
+            else:  # no stage: the full records are what is wanted
+                summary, light = orjson.loads(blob)[0], []
+            yield _Frame(summary, light, blob, done)
 
 
 def splittable(source: Source) -> bool:
@@ -244,7 +274,9 @@ def plan(
             plans.append([])
             continue
         if splittable(source):
-            ranges = plan_ranges(source.name, jobs, min_split)
+            # More parts than workers: the main process takes the first parts
+            # while later ones are read, and a slow part holds up less.
+            ranges = plan_ranges(source.name, jobs * PARTS_PER_JOB, min_split)
             first_item = header_end(source.name) if len(ranges) > 1 else 0
             units = []
             for part, (start, end) in enumerate(ranges):
@@ -337,22 +369,35 @@ class ParallelReader:
             self.reader.repairs.update(result.repairs)
             ids.next_id -= result.synthetic_ids
             dedupe = self.reader.deduper
-            for (summary, records), done in _frames(result.frames):
-                fresh = dedupe.fresh(
-                    summary["id"], tuple(summary.values()), [r["id"] for r in records]
-                )
+            for frame in _frames(result.frames):
+                summary = frame.summary
+                if stage is None:
+                    group = frame.group()
+                    comment_ids = [record["id"] for record in group[1]]
+                else:
+                    comment_ids = [row[0] for row in frame.light]
+                fresh = dedupe.fresh(summary["id"], tuple(summary.values()), comment_ids)
                 if fresh is None:
                     continue
-                if all(fresh):
-                    yield (summary, records), pickle.loads(done) if stage is not None else None
-                    continue
-                # A repeat across ranges: what the worker staged included it.
-                records = [r for r, new in zip(records, fresh, strict=True) if new]
-                yield (summary, records), stage(summary, records) if stage is not None else None
+                if stage is None:
+                    yield _only_fresh(group, fresh), None
+                elif all(fresh):
+                    yield frame.brief(), pickle.loads(frame.done)
+                else:
+                    # A repeat across ranges: what the worker staged included it.
+                    group = _only_fresh(frame.group(), fresh)
+                    yield group, stage(*group)
             delivered += result.posts_read
             os.unlink(result.frames)
             if self.advance is not None:
                 self.advance(result.size)
+
+
+def _only_fresh(group: Group, fresh: list[bool]) -> Group:
+    summary, records = group
+    if all(fresh):
+        return group
+    return summary, [record for record, new in zip(records, fresh, strict=True) if new]
 
 
 def _run_unit_in(arguments: tuple[Unit, str, Stage | None]) -> UnitResult:
