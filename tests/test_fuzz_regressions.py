@@ -274,8 +274,10 @@ COMMENT = '"id":1,"post_id":1,"parent_id":0,"status":"approved","type":"comment"
         ('{"post":{"id":1},"comments":[{' + COMMENT + ',"replies":[5]}]}', "replies list"),
         ('{"post":{"id":1},"comments":[7]}', "without its replies list"),
         ('{"id":1,"title":"P","comments":[5]}', "expected a JSON object"),
-        ('{"id":18446744073709551616,"post_id":1,"parent_id":0,"status":"a","type":"c"}',
-         "beyond 64 bits"),
+        (
+            '{"id":18446744073709551616,"post_id":1,"parent_id":0,"status":"a","type":"c"}',
+            "beyond 64 bits",
+        ),
         ("{" + COMMENT + ',"meta":{"n":[-9223372036854775809]}}', "beyond 64 bits"),
     ],
 )

@@ -112,8 +112,13 @@ def test_damaged_exports_read_the_same_on_several_cores(
 def test_cli_output_is_identical_with_and_without_jobs(generated: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     rejects = [["thread", "--rejects", str(tmp_path / f"rejects-{jobs}.jsonl")] for jobs in (1, 2)]
-    for command in (["extract"], ["extract", "--posts", "--redact"], ["thread"], ["stats", "--json"],
-                    ["thread", "--format", "json", "--pretty", "--redact", "--all-posts"]):
+    for command in (
+        ["extract"],
+        ["extract", "--posts", "--redact"],
+        ["thread"],
+        ["stats", "--json"],
+        ["thread", "--format", "json", "--pretty", "--redact", "--all-posts"],
+    ):
         # two exports: each goes to a worker, which stages its posts there
         inputs = [str(generated), str(FIXTURES / "customer-love.xml")]
         serial = runner.invoke(cli, [*command, *inputs, "-q", "-j", "1"])
@@ -124,7 +129,9 @@ def test_cli_output_is_identical_with_and_without_jobs(generated: Path, tmp_path
     for jobs, command in zip((1, 2), rejects, strict=True):
         inputs = [str(generated), str(FIXTURES / "customer-love.xml")]
         assert runner.invoke(cli, [*command, *inputs, "-q", "-j", str(jobs)]).exit_code == 0
-    assert (tmp_path / "rejects-1.jsonl").read_bytes() == (tmp_path / "rejects-2.jsonl").read_bytes()
+    assert (tmp_path / "rejects-1.jsonl").read_bytes() == (
+        tmp_path / "rejects-2.jsonl"
+    ).read_bytes()
     assert (tmp_path / "rejects-1.jsonl").stat().st_size > 1000
 
 
@@ -197,14 +204,28 @@ def test_archives_are_byte_identical_with_and_without_jobs(
         target = folder / f"{fmt}-{jobs}"
         rejects = folder / f"rejects-{fmt}-{jobs}.jsonl"
         result = runner.invoke(
-            cli, ["archive", str(export), "-o", str(target), "--format", fmt, "-j", jobs,
-                  "--rejects", str(rejects)]
+            cli,
+            [
+                "archive",
+                str(export),
+                "-o",
+                str(target),
+                "--format",
+                fmt,
+                "-j",
+                jobs,
+                "--rejects",
+                str(rejects),
+            ],
         )
         assert result.exit_code == 0, result.output
         files = sorted(p for p in target.rglob("*") if p.is_file())
         trees.append(
-            ({p.relative_to(target).as_posix(): p.read_bytes() for p in files},
-             rejects.read_bytes(), result.stderr.replace(str(target), "DIR"))
+            (
+                {p.relative_to(target).as_posix(): p.read_bytes() for p in files},
+                rejects.read_bytes(),
+                result.stderr.replace(str(target), "DIR"),
+            )
         )
     assert trees[0] == trees[1]
     assert len(trees[0][0]) > 50

@@ -7,8 +7,12 @@ from hypothesis import strategies as st
 
 from wpmigrate.seen import SeenKeys, SeenPosts
 
-IDS = st.one_of(st.integers(0, 50), st.integers(-5, -1), st.integers(2**32 - 2, 2**32 + 2),
-                st.integers(0, 2**64 - 1))
+IDS = st.one_of(
+    st.integers(0, 50),
+    st.integers(-5, -1),
+    st.integers(2**32 - 2, 2**32 + 2),
+    st.integers(0, 2**64 - 1),
+)
 
 
 @settings(max_examples=300, deadline=None)

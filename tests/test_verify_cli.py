@@ -21,8 +21,6 @@ from pathlib import Path
 import pytest
 from conftest import CUSTOMER_LOVE, GOLDEN, Run, invoke
 
-
-
 READ = (
     "wpmigrate: read 3 posts, 45 comments (approved 39, spam 3, pending 2, trash 1; "
     "comment 42, note 1, pingback 1, trackback 1) from {name}"
