@@ -491,3 +491,38 @@ def test_write_archive_rejects_an_unknown_format(tmp_path: Path) -> None:
         write_archive([], str(tmp_path), ArchiveOptions(fmt="html"))  # type: ignore[arg-type]
     with pytest.raises(OutputError):
         write_archive([], str(Path(FIXTURE)), ArchiveOptions())
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "post_id": st.integers(-5, 10**6),
+                "title": st.text(max_size=20),
+                "type": st.sampled_from(["post", "page"]),
+                "date": st.one_of(st.none(), st.just("2010-11-12T03:07:12")),
+                "date_gmt": st.none(),
+                "url": st.text(max_size=10),
+                "file": st.text(max_size=10),
+                "comment_count": st.integers(0, 50),
+            }
+        ),
+        max_size=6,
+    )
+)
+def test_streamed_index_json_is_the_whole_document(entries: list[dict[str, object]]) -> None:
+    import orjson
+
+    from wpmigrate.archive import ArchiveOptions, render_index_json
+
+    options = ArchiveOptions(fmt="json")
+    whole = {
+        "format": "json",
+        "layout": "flat",
+        "post_count": len(entries),
+        "comment_count": sum(int(e["comment_count"]) for e in entries),  # type: ignore[call-overload]
+        "posts": entries,
+    }
+    expected = orjson.dumps(whole, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+    assert render_index_json(entries, options) == expected

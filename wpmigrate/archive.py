@@ -29,6 +29,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import orjson
+
 from .errors import OutputError
 from .parallel import pool_context
 from .paths import PostNamer
@@ -139,26 +141,41 @@ def index_entry(
     }
 
 
-def render_index_json(entries: list[dict[str, Any]], options: ArchiveOptions) -> bytes:
-    """``index.json``: every post, in input order, with its file and comment count."""
-    return dumps(
+def index_json_parts(
+    entries: Iterable[dict[str, Any]], post_count: int, comment_count: int, options: ArchiveOptions
+) -> Iterator[bytes]:
+    """``index.json`` piece by piece: every post, in input order, with its file and count.
+
+    Streamed, so an export of any number of posts is indexed in flat memory; the
+    bytes are those of one indented JSON document (orjson's ``OPT_INDENT_2``).
+    """
+    head = dumps(
         {
             "format": options.fmt,
             "layout": options.layout,
-            "post_count": len(entries),
-            "comment_count": sum(entry["comment_count"] for entry in entries),
-            "posts": entries,
+            "post_count": post_count,
+            "comment_count": comment_count,
+            "posts": [],
         }
     )
+    before, _, after = head.rpartition(b'"posts": []')
+    yield before + b'"posts": ['
+    first = True
+    for entry in entries:
+        encoded = orjson.dumps(entry, option=orjson.OPT_INDENT_2)
+        yield (b"\n    " if first else b",\n    ") + encoded.replace(b"\n", b"\n    ")
+        first = False
+    yield (b"]" if first else b"\n  ]") + after
 
 
-def render_index_markdown(entries: list[dict[str, Any]]) -> bytes:
-    """``index.md``: a list of posts linking to their files and original pages."""
-    total = sum(entry["comment_count"] for entry in entries)
-    head = front_matter(
-        [("title", "Comments"), ("post_count", len(entries)), ("comment_count", total)]
-    )
-    lines = []
+def index_markdown_parts(
+    entries: Iterable[dict[str, Any]], post_count: int, comment_count: int
+) -> Iterator[bytes]:
+    """``index.md`` piece by piece: a list of posts linking to their files and pages."""
+    yield front_matter(
+        [("title", "Comments"), ("post_count", post_count), ("comment_count", comment_count)]
+    ).encode("utf-8")
+    first = True
     for entry in entries:
         title = one_line(entry["title"]) or escape_text(f"Post {entry['post_id']}")
         count = entry["comment_count"]
@@ -170,9 +187,23 @@ def render_index_markdown(entries: list[dict[str, Any]]) -> bytes:
         url = safe_url(entry["url"])
         if url:
             parts.append(f"[original]({link_destination(url)})")
-        lines.append(" · ".join(parts))
-    body = "\n## Posts\n\n" + "\n".join(lines) + "\n" if lines else ""
-    return (head + body).encode("utf-8")
+        line = " · ".join(parts)
+        yield (("\n## Posts\n\n" if first else "\n") + line).encode("utf-8")
+        first = False
+    if not first:
+        yield b"\n"
+
+
+def render_index_json(entries: list[dict[str, Any]], options: ArchiveOptions) -> bytes:
+    """``index.json`` for a list of entries."""
+    total = sum(entry["comment_count"] for entry in entries)
+    return b"".join(index_json_parts(entries, len(entries), total, options))
+
+
+def render_index_markdown(entries: list[dict[str, Any]]) -> bytes:
+    """``index.md`` for a list of entries."""
+    total = sum(entry["comment_count"] for entry in entries)
+    return b"".join(index_markdown_parts(entries, len(entries), total))
 
 
 def _prepare_folder(out_dir: str) -> None:
@@ -190,6 +221,16 @@ def _stage(staging: str, relative: str, data: bytes) -> None:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "xb") as handle:
             handle.write(data)
+    except OSError as exc:
+        raise OutputError(f"{relative}: cannot write: {exc.strerror or exc}") from exc
+
+
+def _stage_parts(staging: str, relative: str, parts: Iterable[bytes]) -> None:
+    path = os.path.join(staging, *relative.split("/"))
+    try:
+        with open(path, "xb") as handle:
+            for part in parts:
+                handle.write(part)
     except OSError as exc:
         raise OutputError(f"{relative}: cannot write: {exc.strerror or exc}") from exc
 
@@ -321,18 +362,28 @@ def write_rendered(
     try:
         indexes = index_names(options.fmt)
         namer = PostNamer(EXTENSIONS[options.fmt], options.layout, reserved=indexes)
-        entries = []
-        for post in posts:
-            path = namer.name(post.post)
-            _stage(staging, path, post.data)
-            entry = index_entry({"post": post.post}, path, post.comment_count)
-            entries.append(entry)
-            result.files.append(path)
-            result.posts += 1
-            result.comments += post.comment_count
-        _stage(staging, "index.json", render_index_json(entries, options))
-        if "index.md" in indexes:
-            _stage(staging, "index.md", render_index_markdown(entries))
+        # The index entries wait on disk, not in memory: an export may have any
+        # number of posts. (The staging folder is removed at the end.)
+        with open(os.path.join(staging, ".index-entries"), "w+b") as spool:
+            for post in posts:
+                path = namer.name(post.post)
+                _stage(staging, path, post.data)
+                entry = index_entry({"post": post.post}, path, post.comment_count)
+                spool.write(orjson.dumps(entry) + b"\n")
+                result.files.append(path)
+                result.posts += 1
+                result.comments += post.comment_count
+
+            def entries() -> Iterator[dict[str, Any]]:
+                spool.seek(0)
+                for line in spool:
+                    yield orjson.loads(line)
+
+            parts = index_json_parts(entries(), result.posts, result.comments, options)
+            _stage_parts(staging, "index.json", parts)
+            if "index.md" in indexes:
+                parts = index_markdown_parts(entries(), result.posts, result.comments)
+                _stage_parts(staging, "index.md", parts)
         result.files.extend(indexes)
         _check_targets(out_dir, result.files, options.force)
         _move_into_place(staging, out_dir, result.files)
