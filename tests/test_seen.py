@@ -41,3 +41,16 @@ def test_a_million_keys_stay_compact() -> None:
     assert not seen.add(0, 0) and not seen.add(199_999 // 7, 199_999)
     table = seen._table
     assert len(table._keys) * 8 <= 200_000 * 8 * 3  # at most two-thirds full, 8 bytes a slot
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(IDS, st.lists(IDS, max_size=40)), max_size=200))
+def test_add_many_is_add_for_each(posts: list[tuple[int, list[int]]]) -> None:
+    one, many, model = SeenKeys(), SeenKeys(), set()
+    for post_id, comment_ids in posts:
+        expected = []
+        for comment_id in comment_ids:
+            expected.append((post_id, comment_id) not in model)
+            model.add((post_id, comment_id))
+        assert [one.add(post_id, c) for c in comment_ids] == expected
+        assert many.add_many(post_id, comment_ids) == expected

@@ -82,6 +82,41 @@ class SeenKeys:
         self._table = _Table()
         self._other: set[tuple[int, int]] = set()
 
+    def add_many(self, post_id: int, comment_ids: list[int]) -> list[bool]:
+        """Remember the pairs of one post; for each, whether it was new.
+
+        The same as :meth:`add` for each, with the probing inlined: this runs for
+        every comment of the export, and a call per key doubled its cost.
+        """
+        if not 0 <= post_id < _LIMIT - 1:
+            return [self.add(post_id, comment_id) for comment_id in comment_ids]
+        table = self._table
+        base = (post_id << 32) + 1  # + comment id: the key _pack makes
+        flags = []
+        for comment_id in comment_ids:
+            if not 0 <= comment_id < _LIMIT:
+                flags.append(self.add(post_id, comment_id))
+                continue
+            key = base + comment_id
+            keys = table._keys
+            bits = table._bits
+            mask = (1 << bits) - 1
+            index = ((key * _MULTIPLIER) & _WORD) >> (64 - bits)
+            while True:
+                found = keys[index]
+                if found == key:
+                    flags.append(False)
+                    break
+                if found == _EMPTY:
+                    keys[index] = key
+                    table._used += 1
+                    if table._used * 3 > 2 << bits:
+                        table._grow()
+                    flags.append(True)
+                    break
+                index = (index + 1) & mask
+        return flags
+
     def add(self, post_id: int, comment_id: int) -> bool:
         """Remember a pair; whether it was new."""
         key = _pack(post_id, comment_id)

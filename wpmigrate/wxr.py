@@ -735,13 +735,10 @@ class Deduper:
         """For each comment, whether it is new; ``None`` if the whole item is a repeat."""
         fingerprint = hash(header)
         repeated_post = self._seen_posts.swap(post_id, fingerprint) == fingerprint & _WORD
-        add = self._seen_comments.add
-        flags = []
-        for comment_id in comment_ids:
-            new = add(post_id, comment_id)
-            if not new:
-                self.repairs["duplicate_comments"] += 1
-            flags.append(new)
+        flags = self._seen_comments.add_many(post_id, comment_ids)
+        repeats = flags.count(False)
+        if repeats:
+            self.repairs["duplicate_comments"] += repeats
         if repeated_post and not any(flags):
             self.repairs["duplicate_posts"] += 1
             return None
