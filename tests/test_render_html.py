@@ -207,13 +207,12 @@ HOSTILE_FRAGMENTS = [
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    st.lists(
-        st.one_of(st.sampled_from(HOSTILE_FRAGMENTS), st.text(max_size=8)), max_size=25
-    ).map("".join)
+    st.lists(st.one_of(st.sampled_from(HOSTILE_FRAGMENTS), st.text(max_size=8)), max_size=25).map(
+        "".join
+    )
 )
 def test_sanitised_html_is_always_publishable(body: str) -> None:
     assert_publishable(comment_html(body))
-
 
 
 @settings(max_examples=500, deadline=None)
@@ -230,8 +229,25 @@ def test_plain_text_fast_path_equals_the_full_paragraph_rules(pieces: list[str])
 @given(
     st.lists(
         st.sampled_from(
-            ["on", "On", "click", "\u017f", "=", " ", "\u00a0", "script", "java", "SCRIPT", ":",
-             "x", "<a href=\"y\">", "</a>", "\n", "onerror", "bonn"]
+            [
+                "on",
+                "On",
+                "click",
+                "\u017f",
+                "=",
+                " ",
+                "\u00a0",
+                "script",
+                "java",
+                "SCRIPT",
+                ":",
+                "x",
+                '<a href="y">',
+                "</a>",
+                "\n",
+                "onerror",
+                "bonn",
+            ]
         )
     )
 )
@@ -249,10 +265,35 @@ def test_defusing_prechecks_never_miss_what_the_patterns_find(pieces: list[str])
 @given(
     st.lists(
         st.sampled_from(
-            ["a", " ", "\n", "\n\n", "<em>", "</em>", "<a href='x'>", "</a>", "<br>", "<br/>",
-             "<br />", "<code>", "</code>", "<p>", "</p>", "<blockquote>", "</blockquote>",
-             "<hr>", "<li>", "<ul>", "</ul>", "<div>", "</div>", "\t", "<a\nhref='y'>", "<pre>",
-             "</pre>"]
+            [
+                "a",
+                " ",
+                "\n",
+                "\n\n",
+                "<em>",
+                "</em>",
+                "<a href='x'>",
+                "</a>",
+                "<br>",
+                "<br/>",
+                "<br />",
+                "<code>",
+                "</code>",
+                "<p>",
+                "</p>",
+                "<blockquote>",
+                "</blockquote>",
+                "<hr>",
+                "<li>",
+                "<ul>",
+                "</ul>",
+                "<div>",
+                "</div>",
+                "\t",
+                "<a\nhref='y'>",
+                "<pre>",
+                "</pre>",
+            ]
         )
     )
 )
@@ -262,3 +303,108 @@ def test_block_rules_shortcut_changes_nothing(pieces: list[str]) -> None:
     text = "".join(pieces)
     if text.strip():
         assert _autop_full(text) == _autop_full(text, shortcut=False)
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                *"ab \n\t.:/=\"'",
+                "\n\n",
+                "\u00a0",
+                "\u2028",
+                "é",
+                "😀",
+                "javascript:",
+                "onclick=",
+                "  \n",
+                "x\n\n\ny",
+                "\x0b",
+                "\x0c",
+                "\u200b",
+                "\ufeff",
+                "*",
+                "_",
+                "\\",
+            ]
+        )
+    )
+)
+def test_plain_text_shortcut_equals_the_full_sanitiser(pieces: list[str]) -> None:
+    from wpmigrate.render.html import comment_html, make_clickable, sanitise, wpautop
+
+    text = "".join(pieces)
+    if text.strip():
+        assert comment_html(text) == sanitise(wpautop(make_clickable(text)))
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(
+        alphabet=st.characters(blacklist_characters="<>&\r\x00", blacklist_categories=("Cs",)),
+        max_size=80,
+    )
+)
+def test_plain_text_shortcut_on_any_text(text: str) -> None:
+    from wpmigrate.render.html import comment_html, make_clickable, sanitise, wpautop
+
+    if text.strip():
+        assert comment_html(text) == sanitise(wpautop(make_clickable(text)))
+
+
+_ENTITY_PIECES = [
+    "&amp;",
+    "&#8230;",
+    "&nbsp;",
+    "&#10;",
+    "&#9;",
+    "&copy",
+    "&copy;",
+    "&lt;b&gt;",
+    "&#x41;",
+    "&bogus;",
+    "AT&T",
+    "&#0;",
+    "&#x80;",
+    "&#13;",
+    "&",
+    ";",
+    "#",
+    "x",
+    " ",
+    "\n",
+    "\n\n",
+    "é",
+    "&#160;",
+    "&#8233;",
+    "&quot;",
+    "&#x2028;",
+    "&ensp;",
+    "&zwnj;",
+    "&#173;",
+    "&#xFEFF;",
+    "www",
+    ".",
+    ":",
+    "//",
+    "http",
+    "&#55296;",
+    "&#1114112;",
+    "&lt",
+    "&AMP;",
+    "\t",
+    "javascript&#58;",
+    "on&#99;lick=",
+    "&#x3c;script&#x3e;",
+]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_ENTITY_PIECES), max_size=12))
+def test_plain_text_shortcut_with_references(pieces: list[str]) -> None:
+    from wpmigrate.render.html import comment_html, make_clickable, sanitise, wpautop
+
+    text = "".join(pieces)
+    if text.strip():
+        assert comment_html(text) == sanitise(wpautop(make_clickable(text)))

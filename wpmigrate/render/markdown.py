@@ -222,6 +222,15 @@ def _converter_class() -> type:
             pad = " " if content[0] in "` " or content[-1] in "` " else ""
             super().handle_data(f"{fence}{pad}{content}{pad}{fence}", True)
 
+        def o(self, data: str, puredata: bool = False, force: bool | str = False) -> None:
+            # A "!" of the text followed by a link's "[" would make an image
+            # (![text](url)): escape that "!" when the link starts.
+            if data.startswith("[") and self.outtextlist:
+                last = self.outtextlist[-1]
+                if last.endswith("!") and not last.endswith("\\!"):
+                    self.outtextlist[-1] = last[:-1] + "\\!"
+            super().o(data, puredata, force)
+
         @staticmethod
         def _tag(
             self: Converter, tag: str, attrs: dict[str, str | None], start: bool
