@@ -46,7 +46,10 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 
 def leftovers(folder: Path) -> list[str]:
-    return [path.name for path in folder.rglob(f"{STAGING_PREFIX}*")]
+    """Staging folders left inside the archive folder, or beside it."""
+    inside = [path.name for path in folder.rglob(f"{STAGING_PREFIX}*")]
+    beside = [path.name for path in folder.parent.glob(f"{STAGING_PREFIX}*")]
+    return inside + beside
 
 
 def walk(forest: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:

@@ -24,6 +24,7 @@ import collections
 import contextlib
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -215,6 +216,30 @@ def _prepare_folder(out_dir: str) -> None:
         raise OutputError(f"{out_dir}: cannot create folder: {exc.strerror or exc}") from exc
 
 
+def _staging_beside(out_dir: str) -> str | None:
+    """A staging folder next to ``out_dir`` when that is empty, else ``None``."""
+    try:
+        if os.listdir(out_dir):
+            return None
+        parent = os.path.dirname(os.path.abspath(out_dir))
+        name = os.path.basename(os.path.abspath(out_dir))
+        return tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{name}-", dir=parent)
+    except OSError:
+        return None  # e.g. the parent is not writable: stage inside instead
+
+
+def _replace_empty_folder(staging: str, out_dir: str) -> bool:
+    """Rename the staged tree over ``out_dir`` if it is still empty; whether it was."""
+    if hasattr(os, "sync"):
+        os.sync()  # the data reaches the disk before the rename makes it visible
+    try:
+        os.chmod(staging, stat.S_IMODE(os.stat(out_dir).st_mode))  # mkdtemp made it 0700
+        os.rename(staging, out_dir)  # replaces an empty folder in one step (POSIX)
+    except OSError:
+        return False  # not empty any more, or not possible here: move file by file
+    return True
+
+
 def _stage(staging: str, relative: str, data: bytes) -> None:
     path = os.path.join(staging, *relative.split("/"))
     try:
@@ -354,8 +379,11 @@ def write_rendered(
     if options.fmt not in EXTENSIONS:
         raise ValueError(f"unknown archive format {options.fmt!r}")
     _prepare_folder(out_dir)
+    # Into an empty folder, the whole staged tree replaces it with one rename
+    # (thousands of files move at once); otherwise each file is moved in.
+    whole = _staging_beside(out_dir)
     try:
-        staging = tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir)
+        staging = whole or tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir)
     except OSError as exc:
         raise OutputError(f"{out_dir}: cannot write: {exc.strerror or exc}") from exc
     result = ArchiveResult()
@@ -385,8 +413,10 @@ def write_rendered(
                 parts = index_markdown_parts(entries(), result.posts, result.comments)
                 _stage_parts(staging, "index.md", parts)
         result.files.extend(indexes)
-        _check_targets(out_dir, result.files, options.force)
-        _move_into_place(staging, out_dir, result.files)
+        os.unlink(os.path.join(staging, ".index-entries"))
+        if not (whole and _replace_empty_folder(staging, out_dir)):
+            _check_targets(out_dir, result.files, options.force)
+            _move_into_place(staging, out_dir, result.files)
     finally:
         with contextlib.suppress(OSError):
             shutil.rmtree(staging)
