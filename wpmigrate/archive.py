@@ -230,8 +230,6 @@ def _staging_beside(out_dir: str) -> str | None:
 
 def _replace_empty_folder(staging: str, out_dir: str) -> bool:
     """Rename the staged tree over ``out_dir`` if it is still empty; whether it was."""
-    if hasattr(os, "sync"):
-        os.sync()  # the data reaches the disk before the rename makes it visible
     try:
         os.chmod(staging, stat.S_IMODE(os.stat(out_dir).st_mode))  # mkdtemp made it 0700
         os.rename(staging, out_dir)  # replaces an empty folder in one step (POSIX)
@@ -290,10 +288,10 @@ def _check_targets(out_dir: str, files: list[str], force: bool) -> None:
 
 
 def _move_into_place(staging: str, out_dir: str, files: list[str]) -> None:
-    # Flush the staged data to disk once for the whole set before the renames
-    # make it visible (cheaper than an fsync per file for thousands of posts).
-    if hasattr(os, "sync"):
-        os.sync()
+    # No sync first: staging and renaming protect from an interrupted run, which
+    # is what an archive needs; os.sync() flushed every file system of the
+    # machine and cost seconds after a large run. A power cut mid-run is
+    # recovered by running again.
     for relative in files:
         parts = relative.split("/")
         target = os.path.join(out_dir, *parts)

@@ -15,6 +15,7 @@ the posts already delivered, exactly as the reader's own fast path does.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import pickle
@@ -223,12 +224,13 @@ class _Frame:
     summary: dict[str, Any]
     light: list[list[Any]]
     """``[id, status, type]`` per comment (empty when the full records are loaded)."""
-    blob: bytes
+    blob: Callable[[], bytes]
+    """Reads the full records' JSON (from disk: most posts never need it)."""
     done: bytes
 
     def group(self) -> Group:
         """The post with its full records."""
-        summary, records = orjson.loads(self.blob)
+        summary, records = orjson.loads(self.blob())
         for record in records:
             record["post"] = summary
         return summary, records
@@ -240,18 +242,32 @@ class _Frame:
 
 
 def _frames(path: str) -> Iterator[_Frame]:
-    """Each post a worker wrote (the blobs are decoded only if needed)."""
+    """Each post a worker wrote (its full records are read from disk only if needed)."""
     with open(path, "rb") as handle:
 
-        def part() -> bytes:
-            return handle.read(_FRAME.unpack(handle.read(_FRAME.size))[0])
+        def size() -> int:
+            return int(_FRAME.unpack(handle.read(_FRAME.size))[0])
+
+        def blob_at(offset: int, length: int) -> bytes:
+            back = handle.tell()
+            handle.seek(offset)
+            data = handle.read(length)
+            handle.seek(back)
+            return data
 
         while handle.peek(1):
-            head, blob, done = part(), part(), part()
+            head = handle.read(size())
+            length = size()
             if head:
                 summary, light = orjson.loads(head)
+                offset = handle.tell()
+                handle.seek(length, os.SEEK_CUR)
+                blob = functools.partial(blob_at, offset, length)
             else:  # no stage: the full records are what is wanted
-                summary, light = orjson.loads(blob)[0], []
+                data = handle.read(length)
+                summary, light = orjson.loads(data)[0], []
+                blob = functools.partial(bytes, data)
+            done = handle.read(size())
             yield _Frame(summary, light, blob, done)
 
 
