@@ -356,45 +356,299 @@ _ZONES = (
 # --------------------------------------------------------------------------- word pools
 
 _WORDS = (
-    "the", "of", "and", "to", "in", "is", "that", "it", "for", "was", "on", "with", "as", "this",
-    "be", "at", "by", "not", "are", "from", "or", "have", "an", "they", "which", "you", "one",
-    "had", "we", "but", "all", "were", "there", "can", "been", "has", "more", "their", "if",
-    "when", "will", "would", "who", "so", "no", "out", "up", "about", "into", "them", "some",
-    "could", "time", "only", "new", "other", "then", "these", "two", "may", "first", "any", "like",
-    "now", "my", "over", "such", "our", "man", "me", "even", "most", "made", "after", "also",
-    "did", "many", "before", "must", "through", "back", "years", "where", "much", "your", "way",
-    "well", "down", "should", "because", "each", "just", "those", "people", "how", "too", "little",
-    "state", "good", "very", "make", "world", "still", "own", "see", "men", "work", "long", "get",
-    "here", "between", "both", "life", "being", "under", "never", "day", "same", "another", "know",
-    "while", "last", "might", "us", "great", "old", "year", "off", "come", "since", "against",
-    "go", "came", "right", "used", "take", "three", "blog", "post", "comment", "thanks", "great",
-    "article", "server", "plugin", "theme", "code", "update", "version", "database", "python",
-    "php", "javascript", "browser", "cache", "really", "think", "agree", "point", "nice", "idea",
-    "question", "answer", "problem", "issue", "fix", "works", "tried", "found", "install",
-    "config", "file", "error", "page", "link", "photo", "trip", "city", "coffee", "book", "music",
-    "film", "garden", "recipe", "weekend", "morning", "friend", "family", "kids", "school",
-    "weather", "summer", "winter", "holiday", "market", "bread", "wine", "cheese", "train", "bike",
-    "road", "river", "mountain", "beach", "camera", "lens", "light", "colour", "story", "chapter",
+    "the",
+    "of",
+    "and",
+    "to",
+    "in",
+    "is",
+    "that",
+    "it",
+    "for",
+    "was",
+    "on",
+    "with",
+    "as",
+    "this",
+    "be",
+    "at",
+    "by",
+    "not",
+    "are",
+    "from",
+    "or",
+    "have",
+    "an",
+    "they",
+    "which",
+    "you",
+    "one",
+    "had",
+    "we",
+    "but",
+    "all",
+    "were",
+    "there",
+    "can",
+    "been",
+    "has",
+    "more",
+    "their",
+    "if",
+    "when",
+    "will",
+    "would",
+    "who",
+    "so",
+    "no",
+    "out",
+    "up",
+    "about",
+    "into",
+    "them",
+    "some",
+    "could",
+    "time",
+    "only",
+    "new",
+    "other",
+    "then",
+    "these",
+    "two",
+    "may",
+    "first",
+    "any",
+    "like",
+    "now",
+    "my",
+    "over",
+    "such",
+    "our",
+    "man",
+    "me",
+    "even",
+    "most",
+    "made",
+    "after",
+    "also",
+    "did",
+    "many",
+    "before",
+    "must",
+    "through",
+    "back",
+    "years",
+    "where",
+    "much",
+    "your",
+    "way",
+    "well",
+    "down",
+    "should",
+    "because",
+    "each",
+    "just",
+    "those",
+    "people",
+    "how",
+    "too",
+    "little",
+    "state",
+    "good",
+    "very",
+    "make",
+    "world",
+    "still",
+    "own",
+    "see",
+    "men",
+    "work",
+    "long",
+    "get",
+    "here",
+    "between",
+    "both",
+    "life",
+    "being",
+    "under",
+    "never",
+    "day",
+    "same",
+    "another",
+    "know",
+    "while",
+    "last",
+    "might",
+    "us",
+    "great",
+    "old",
+    "year",
+    "off",
+    "come",
+    "since",
+    "against",
+    "go",
+    "came",
+    "right",
+    "used",
+    "take",
+    "three",
+    "blog",
+    "post",
+    "comment",
+    "thanks",
+    "great",
+    "article",
+    "server",
+    "plugin",
+    "theme",
+    "code",
+    "update",
+    "version",
+    "database",
+    "python",
+    "php",
+    "javascript",
+    "browser",
+    "cache",
+    "really",
+    "think",
+    "agree",
+    "point",
+    "nice",
+    "idea",
+    "question",
+    "answer",
+    "problem",
+    "issue",
+    "fix",
+    "works",
+    "tried",
+    "found",
+    "install",
+    "config",
+    "file",
+    "error",
+    "page",
+    "link",
+    "photo",
+    "trip",
+    "city",
+    "coffee",
+    "book",
+    "music",
+    "film",
+    "garden",
+    "recipe",
+    "weekend",
+    "morning",
+    "friend",
+    "family",
+    "kids",
+    "school",
+    "weather",
+    "summer",
+    "winter",
+    "holiday",
+    "market",
+    "bread",
+    "wine",
+    "cheese",
+    "train",
+    "bike",
+    "road",
+    "river",
+    "mountain",
+    "beach",
+    "camera",
+    "lens",
+    "light",
+    "colour",
+    "story",
+    "chapter",
 )
 
 _TECH = (
-    "WordPress", "MySQL", "Apache", "nginx", "Linux", "Ubuntu", "Debian", "PHP", "Python", "Ruby",
-    "Rails", "Django", "jQuery", "GitHub", "RSS", "Atom", "XML", "JSON", "API", "CSS", "HTML5",
-    "Gutenberg", "Akismet", "Jetpack", "WooCommerce", "Docker",
+    "WordPress",
+    "MySQL",
+    "Apache",
+    "nginx",
+    "Linux",
+    "Ubuntu",
+    "Debian",
+    "PHP",
+    "Python",
+    "Ruby",
+    "Rails",
+    "Django",
+    "jQuery",
+    "GitHub",
+    "RSS",
+    "Atom",
+    "XML",
+    "JSON",
+    "API",
+    "CSS",
+    "HTML5",
+    "Gutenberg",
+    "Akismet",
+    "Jetpack",
+    "WooCommerce",
+    "Docker",
 )
 
 # Fragments as WordPress stores them (HTML, entities kept verbatim).
 _SPICE = (
-    "&amp;", "R&amp;D", "AT&amp;T", "&lt;3", "&gt;_&lt;", "&#8217;s", "don&#8217;t",
-    "&#8220;really&#8221;", "&hellip;", "&mdash;", "&nbsp;", "&eacute;t&eacute;",
-    "&copy; 2010", "&#x2764;", "’", "“quoted”", "—", "naïve", "café", "façade", "Zürich",
-    "São Paulo", "Kraków", "Ærøskøbing", "Ελλάδα", "日本語", "中文博客", "한국어", "ありがとう",
-    "مرحبا", "שלום", "😀", "👍", "🎉", "❤️", "🇯🇵", "👩‍💻", "🙈", "¯\\_(ツ)_/¯", "½", "€20",
-    "<em>really</em>", "<strong>important</strong>", "<code>x &lt; y</code>",
-    "<code>$a &amp;&amp; $b</code>", "<code>wp_enqueue_script()</code>", "<del>old</del>",
+    "&amp;",
+    "R&amp;D",
+    "AT&amp;T",
+    "&lt;3",
+    "&gt;_&lt;",
+    "&#8217;s",
+    "don&#8217;t",
+    "&#8220;really&#8221;",
+    "&hellip;",
+    "&mdash;",
+    "&nbsp;",
+    "&eacute;t&eacute;",
+    "&copy; 2010",
+    "&#x2764;",
+    "’",
+    "“quoted”",
+    "—",
+    "naïve",
+    "café",
+    "façade",
+    "Zürich",
+    "São Paulo",
+    "Kraków",
+    "Ærøskøbing",
+    "Ελλάδα",
+    "日本語",
+    "中文博客",
+    "한국어",
+    "ありがとう",
+    "مرحبا",
+    "שלום",
+    "😀",
+    "👍",
+    "🎉",
+    "❤️",
+    "🇯🇵",
+    "👩‍💻",
+    "🙈",
+    "¯\\_(ツ)_/¯",
+    "½",
+    "€20",
+    "<em>really</em>",
+    "<strong>important</strong>",
+    "<code>x &lt; y</code>",
+    "<code>$a &amp;&amp; $b</code>",
+    "<code>wp_enqueue_script()</code>",
+    "<del>old</del>",
     '<a href="https://www.example.com/2011/05/notes/">this post</a>',
     '<a href="http://example.org/search?q=wxr&amp;lang=en" rel="nofollow">here</a>',
-    "<abbr title=\"HyperText Markup Language\">HTML</abbr>",
+    '<abbr title="HyperText Markup Language">HTML</abbr>',
 )
 
 _FOREIGN = (
@@ -417,32 +671,116 @@ _FOREIGN = (
 )
 
 _FIRST = (
-    "John", "Mary", "José", "Zoë", "Seán", "Björn", "Ana María", "Chloé", "Łukasz", "Søren",
-    "Ingrid", "Mohammed", "Yuki", "Wei", "Priya", "Olusegun", "Dmitri", "Émile", "Fatima",
-    "Kate", "Tom", "Lars", "Giulia", "Nuno", "Aoife", "Pierre", "Hannah", "Raj", "Mei",
+    "John",
+    "Mary",
+    "José",
+    "Zoë",
+    "Seán",
+    "Björn",
+    "Ana María",
+    "Chloé",
+    "Łukasz",
+    "Søren",
+    "Ingrid",
+    "Mohammed",
+    "Yuki",
+    "Wei",
+    "Priya",
+    "Olusegun",
+    "Dmitri",
+    "Émile",
+    "Fatima",
+    "Kate",
+    "Tom",
+    "Lars",
+    "Giulia",
+    "Nuno",
+    "Aoife",
+    "Pierre",
+    "Hannah",
+    "Raj",
+    "Mei",
 )
 _LAST = (
-    "Smith", "O'Brien", "Álvarez", "Müller", "Nguyen", "Kowalski", "Dubois", "Rossi",
-    "Sørensen", "Tanaka", "Ó Súilleabháin", "García-López", "Van der Berg", "D'Angelo",
-    "Okafor", "Ivanova", "Chen", "Patel", "Haddad", "Lindqvist", "MacLeod",
+    "Smith",
+    "O'Brien",
+    "Álvarez",
+    "Müller",
+    "Nguyen",
+    "Kowalski",
+    "Dubois",
+    "Rossi",
+    "Sørensen",
+    "Tanaka",
+    "Ó Súilleabháin",
+    "García-López",
+    "Van der Berg",
+    "D'Angelo",
+    "Okafor",
+    "Ivanova",
+    "Chen",
+    "Patel",
+    "Haddad",
+    "Lindqvist",
+    "MacLeod",
 )
 _ODD_NAMES = (
-    "Tom &amp; Jerry", "李雷", "محمد علي", "דוד כהן", "Kate &lt;3", "Mr. &amp; Mrs. Smith",
-    "anonymous", "Anonymous Coward", "Zoë &#8220;Z&#8221; Krüger", "田中 太郎", "Ольга",
-    "Jean-François", "The Cat&#8217;s Pyjamas", "😺 kitty",
+    "Tom &amp; Jerry",
+    "李雷",
+    "محمد علي",
+    "דוד כהן",
+    "Kate &lt;3",
+    "Mr. &amp; Mrs. Smith",
+    "anonymous",
+    "Anonymous Coward",
+    "Zoë &#8220;Z&#8221; Krüger",
+    "田中 太郎",
+    "Ольга",
+    "Jean-François",
+    "The Cat&#8217;s Pyjamas",
+    "😺 kitty",
 )
 _MAIL_DOMAINS = ("example.com", "mail.example.org", "example.net", "posteo.example", "ex.example")
 _SPAM_NAMES = (
-    "cheap pills online", "Buy Essay Online", "casino en ligne", "best SEO services",
-    "replica watches", "Payday Loans", "crypto profits", "free iPhone", "buy followers",
+    "cheap pills online",
+    "Buy Essay Online",
+    "casino en ligne",
+    "best SEO services",
+    "replica watches",
+    "Payday Loans",
+    "crypto profits",
+    "free iPhone",
+    "buy followers",
 )
 _SPAM_WORDS = (
-    "cheap", "pills", "casino", "bonus", "loans", "replica", "crypto", "viagra", "essay",
-    "followers", "discount", "bitcoin", "outlet", "sale", "best", "online", "free",
+    "cheap",
+    "pills",
+    "casino",
+    "bonus",
+    "loans",
+    "replica",
+    "crypto",
+    "viagra",
+    "essay",
+    "followers",
+    "discount",
+    "bitcoin",
+    "outlet",
+    "sale",
+    "best",
+    "online",
+    "free",
 )
 _BLOGS = (
-    "Planet WordPress", "Notes from the Edge", "Le blog de Sophie", "Tech &amp; Tea",
-    "Random Thoughts", "Dev Diary", "Brot &amp; Spiele", "The Daily Byte", "日々の記録",
+    "Planet WordPress",
+    "Notes from the Edge",
+    "Le blog de Sophie",
+    "Tech &amp; Tea",
+    "Random Thoughts",
+    "Dev Diary",
+    "Brot &amp; Spiele",
+    "The Daily Byte",
+    "日々の記録",
     "Un café, s&#8217;il vous plaît",
 )
 
@@ -557,12 +895,20 @@ class _Site:
         self.domain = host
         self.base_url = f"{scheme}://{host}" + rng.choice(("", "", "/blog"))
         self.title_raw = rng.choice(
-            ("Notes &amp; Queries", "Coffee, Code and Cats", "Le Petit Blog", "Field Notes",
-             "A Blog About Nothing", "Dan&#8217;s Corner", "Kaffeeklatsch")
+            (
+                "Notes &amp; Queries",
+                "Coffee, Code and Cats",
+                "Le Petit Blog",
+                "Field Notes",
+                "A Blog About Nothing",
+                "Dan&#8217;s Corner",
+                "Kaffeeklatsch",
+            )
         )
         self.description_raw = rng.choice(("Just another WordPress site", "Thoughts, mostly."))
-        self.language = rng.choice(("en-US", "en-GB", "de-DE", "fr-FR")) if version != "1.0" \
-            else "en"
+        self.language = (
+            rng.choice(("en-US", "en-GB", "de-DE", "fr-FR")) if version != "1.0" else "en"
+        )
         self.wp_version = {"1.0": "2.9.2", "1.1": "3.3.1", "1.2": "6.4.2"}[version]
         self.akismet = rng.random() < 0.85
         self._make_authors(rng)
@@ -586,7 +932,7 @@ class _Site:
         count = rng.randint(3, 8)
         pool = list(_AUTHOR_POOL[1:])
         rng.shuffle(pool)
-        chosen = [_AUTHOR_POOL[0] if rng.random() < 0.6 else pool.pop(), *pool[:count - 1]]
+        chosen = [_AUTHOR_POOL[0] if rng.random() < 0.6 else pool.pop(), *pool[: count - 1]]
         self.authors: list[_Author] = []
         user_id = 1
         empty_email_at = rng.randrange(1, count) if rng.random() < 0.3 else -1
@@ -606,13 +952,40 @@ class _Site:
         self.author_cum = list(itertools.accumulate(weights))
 
     def _make_terms(self, rng: random.Random) -> None:
-        names = ["Uncategorized", "News &amp; Events", "Travel", "Code", "Recipes",
-                 "Photography", "Café Culture", "Books", "日本", "Meta"]
+        names = [
+            "Uncategorized",
+            "News &amp; Events",
+            "Travel",
+            "Code",
+            "Recipes",
+            "Photography",
+            "Café Culture",
+            "Books",
+            "日本",
+            "Meta",
+        ]
         count = rng.randint(4, len(names))
         self.categories = [("category", self._slug(html.unescape(n)), n) for n in names[:count]]
-        tags = ["wordpress", "python", "php", "mysql", "summer", "winter", "berlin", "paris",
-                "tokyo", "linux", "privacy", "open-source", "coffee", "bread", "family",
-                "über", "naïve", "c&amp;c"]
+        tags = [
+            "wordpress",
+            "python",
+            "php",
+            "mysql",
+            "summer",
+            "winter",
+            "berlin",
+            "paris",
+            "tokyo",
+            "linux",
+            "privacy",
+            "open-source",
+            "coffee",
+            "bread",
+            "family",
+            "über",
+            "naïve",
+            "c&amp;c",
+        ]
         self.tags = [("post_tag", self._slug(html.unescape(t)), t) for t in tags]
 
     def _person(self, rng: random.Random) -> _Person:
@@ -643,8 +1016,10 @@ class _Site:
     def _ip(rng: random.Random, year: int) -> str:
         if year >= 2012 and rng.random() < 0.2:
             return "2001:db8:{:x}:{:x}::{:x}".format(*(rng.getrandbits(16) for _ in range(3)))
-        return f"{rng.randint(1, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}." \
+        return (
+            f"{rng.randint(1, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}."
             f"{rng.randint(1, 254)}"
+        )
 
     def _make_text(self, rng: random.Random) -> None:
         words = [*_WORDS, *_TECH]
@@ -661,8 +1036,17 @@ class _Site:
         spiced = [sentence(4, 18, True) for _ in range(1500)]
         self.sentences = plain + spiced + list(_FOREIGN) * 3
         self.short = [sentence(1, 5, rng.random() < 0.4) for _ in range(400)] + [
-            "Thanks!", "Great post!", "+1", "Me too.", "lol", "Merci !", "Danke 🙏",
-            "This &gt; that.", "Nice &amp; simple.", "ありがとう！", "👍👍",
+            "Thanks!",
+            "Great post!",
+            "+1",
+            "Me too.",
+            "lol",
+            "Merci !",
+            "Danke 🙏",
+            "This &gt; that.",
+            "Nice &amp; simple.",
+            "ありがとう！",
+            "👍👍",
         ]
         self.title_words = [w for w in words if len(w) > 3]
         self.spam_links = [
@@ -774,24 +1158,35 @@ class _Timeline:
 
         status, n, parent_post = "publish", 0, 0
         if kind == "post":
-            status = _pick(rng, (("publish", 0.86), ("draft", 0.04), ("private", 0.03),
-                                 ("trash", 0.05), ("pending", 0.005), ("future", 0.015)))
+            status = _pick(
+                rng,
+                (
+                    ("publish", 0.86),
+                    ("draft", 0.04),
+                    ("private", 0.03),
+                    ("trash", 0.05),
+                    ("pending", 0.005),
+                    ("future", 0.015),
+                ),
+            )
             n = _heavy_count(rng)
             if status in ("trash", "draft", "private"):  # had comments before the change
                 n = max(n, 1)
             elif status in ("pending", "future") and rng.random() < 0.5:
                 n = 0
         elif kind == "page":
-            status = _pick(rng, (("publish", 0.92), ("draft", 0.04), ("private", 0.02),
-                                 ("trash", 0.02)))
+            status = _pick(
+                rng, (("publish", 0.92), ("draft", 0.04), ("private", 0.02), ("trash", 0.02))
+            )
             n = 0 if rng.random() < 0.6 else rng.randint(1, 12)
         elif kind == "attachment":
             status = "inherit"
             n = 0 if rng.random() < 0.92 else rng.randint(1, 3)
             parent_post = self.last_post[0] if self.last_post else 0
         elif kind == "shop_order":
-            status = _pick(rng, (("wc-completed", 0.8), ("wc-processing", 0.1),
-                                 ("wc-cancelled", 0.1)))
+            status = _pick(
+                rng, (("wc-completed", 0.8), ("wc-processing", 0.1), ("wc-cancelled", 0.1))
+            )
             n = rng.randint(1, 4)
         n = min(n, site.max_comments)
         if kind in ("post", "page"):
@@ -815,11 +1210,20 @@ class _Timeline:
             for k in range(1, n):  # distinct seconds within an item
                 if times[k] <= times[k - 1]:
                     times[k] = times[k - 1] + 1
-        orphans = frozenset(
-            k for k in range(1, n) if kind != "shop_order" and rng.random() < 0.01
+        orphans = frozenset(k for k in range(1, n) if kind != "shop_order" and rng.random() < 0.01)
+        skel = _Skel(
+            index,
+            post_id,
+            kind,
+            status,
+            site.pick_author(rng),
+            ts,
+            parent_post,
+            times,
+            orphans,
+            [0] * n,
+            {},
         )
-        skel = _Skel(index, post_id, kind, status, site.pick_author(rng), ts, parent_post,
-                     times, orphans, [0] * n, {})
         self.pending[index] = skel
         for k, t in enumerate(times):
             heapq.heappush(self.heap, (t, index, k))
@@ -870,8 +1274,10 @@ def _post_text(site: _Site, rng: random.Random, ts: int, blocks: bool) -> str:
             tag = "list"
         elif roll < 0.92:
             year = (_EPOCH + timedelta(seconds=ts)).year
-            img = f"{site.base_url}/wp-content/uploads/{year}/{rng.randint(1, 12):02d}/" \
+            img = (
+                f"{site.base_url}/wp-content/uploads/{year}/{rng.randint(1, 12):02d}/"
                 f"img_{rng.randint(1000, 9999)}.jpg"
+            )
             caption = rng.choice(site.short)
             parts.append(
                 f'[caption id="attachment_{rng.randint(10, 9999)}" align="aligncenter" '
@@ -880,13 +1286,15 @@ def _post_text(site: _Site, rng: random.Random, ts: int, blocks: bool) -> str:
             )
             tag = "image"
         else:
-            code = rng.choice((
-                "if ($a &lt; $b &amp;&amp; $c) {\n    echo 'ok';\n}",
-                "x = data[idx[0]]>0  # CDATA trap: ]]> inside code",
-                "<?php wp_enqueue_script( 'app' ); ?>",
-                "SELECT * FROM wp_comments WHERE comment_approved = '1';",
-            ))
-            parts.append(f'<pre><code>{code}</code></pre>')
+            code = rng.choice(
+                (
+                    "if ($a &lt; $b &amp;&amp; $c) {\n    echo 'ok';\n}",
+                    "x = data[idx[0]]>0  # CDATA trap: ]]> inside code",
+                    "<?php wp_enqueue_script( 'app' ); ?>",
+                    "SELECT * FROM wp_comments WHERE comment_approved = '1';",
+                )
+            )
+            parts.append(f"<pre><code>{code}</code></pre>")
             tag = "code"
         if pos == 0 and count > 4 and rng.random() < 0.3:
             parts.append("<!--more-->")
@@ -908,8 +1316,10 @@ def _title(site: _Site, rng: random.Random) -> str:
     if roll < 0.88:
         return f"{rng.choice(('Café', 'Zürich', 'São Paulo', 'Kraków'))}: {words.lower()}"
     if roll < 0.93:
-        return rng.choice(("日本旅行記", "北京の週末", "서울 여행", "رحلة إلى القاهرة")) \
+        return (
+            rng.choice(("日本旅行記", "北京の週末", "서울 여행", "رحلة إلى القاهرة"))
             + f" {rng.randint(2005, 2024)}"
+        )
     if roll < 0.97:
         return f"Why &lt;div&gt; soup is {words.lower()}"
     return f"{words} 🎉"
@@ -927,21 +1337,34 @@ def _comment_text(site: _Site, rng: random.Random) -> str:
     if extra < 0.06:
         paras.append("<blockquote>" + rng.choice(site.sentences) + "</blockquote>")
     elif extra < 0.09:
-        paras.insert(rng.randrange(len(paras) + 1),
-                     "<code>if ($x &gt; 0 &amp;&amp; $y &lt; 1) { return; }</code>")
+        paras.insert(
+            rng.randrange(len(paras) + 1),
+            "<code>if ($x &gt; 0 &amp;&amp; $y &lt; 1) { return; }</code>",
+        )
     if rng.random() < 0.015:
-        paras.append(rng.choice((
-            "Wrap it as <![CDATA[ like this ]]> and the importer keeps it.",
-            "Careful: if (a[b[0]]>1) breaks the feed]]>",
-            "]]> was the culprit 🙈",
-        )))
+        paras.append(
+            rng.choice(
+                (
+                    "Wrap it as <![CDATA[ like this ]]> and the importer keeps it.",
+                    "Careful: if (a[b[0]]>1) breaks the feed]]>",
+                    "]]> was the culprit 🙈",
+                )
+            )
+        )
     return "\n\n".join(paras)
 
 
 def _spam_text(site: _Site, rng: random.Random) -> str:
     links = rng.choices(site.spam_links, k=rng.randint(2, 12))
-    intro = rng.choice(("Great post!", "Very informative.", "I like your blog.",
-                        "Hello!! Good article, check my site", "Thanks for sharing"))
+    intro = rng.choice(
+        (
+            "Great post!",
+            "Very informative.",
+            "I like your blog.",
+            "Hello!! Good article, check my site",
+            "Thanks for sharing",
+        )
+    )
     return intro + " " + " ".join(links) + (" " + " ".join(links[:3])) * rng.randint(0, 2)
 
 
@@ -976,8 +1399,7 @@ def _akismet_history(ts: int, event: str, user: str, rng: random.Random) -> str:
         "report-spam": f"{user} reported this comment as spam",
         "status-approved": f"{user} changed the comment status to approved",
     }.get(event, event)
-    return php_serialize({"time": f"{when:.4f}", "message": message, "event": event,
-                          "user": user})
+    return php_serialize({"time": f"{when:.4f}", "message": message, "event": event, "user": user})
 
 
 class _Builder:
@@ -1030,24 +1452,42 @@ class _Builder:
             url = f"{site.base_url}/?attachment_id={skel.post_id}"
             content = rng.choice(site.short) if rng.random() < 0.3 else ""
             excerpt = rng.choice(site.short) if rng.random() < 0.4 else ""
-            meta_value = php_serialize({
-                "width": 1600, "height": 1200, "file": f"{year_month}/{name}.jpg",
-                "sizes": {"thumbnail": {"file": f"{name}-150x150.jpg", "width": 150,
-                                        "height": 150, "mime-type": "image/jpeg"}},
-                "image_meta": {"aperture": "2.8", "camera": "Canon EOS 5D", "caption": "",
-                               "copyright": "© " + html.unescape(author.display_raw),
-                               "title": ""},
-            })
-            postmeta += [("_wp_attached_file", f"{year_month}/{name}.jpg"),
-                         ("_wp_attachment_metadata", meta_value)]
+            meta_value = php_serialize(
+                {
+                    "width": 1600,
+                    "height": 1200,
+                    "file": f"{year_month}/{name}.jpg",
+                    "sizes": {
+                        "thumbnail": {
+                            "file": f"{name}-150x150.jpg",
+                            "width": 150,
+                            "height": 150,
+                            "mime-type": "image/jpeg",
+                        }
+                    },
+                    "image_meta": {
+                        "aperture": "2.8",
+                        "camera": "Canon EOS 5D",
+                        "caption": "",
+                        "copyright": "© " + html.unescape(author.display_raw),
+                        "title": "",
+                    },
+                }
+            )
+            postmeta += [
+                ("_wp_attached_file", f"{year_month}/{name}.jpg"),
+                ("_wp_attachment_metadata", meta_value),
+            ]
         elif kind == "shop_order":
             title_raw = f"Order &ndash; {date_s[:10]} @ {date_s[11:16]}"
             slug = f"order-{date_s[:10]}"
             url = f"{site.base_url}/?post_type=shop_order&p={skel.post_id}"
             comment_status = "closed"
-            postmeta += [("_order_total", f"{rng.randint(5, 500)}.{rng.randint(0, 99):02d}"),
-                         ("_billing_email", rng.choice(site.people).email),
-                         ("_order_currency", rng.choice(("EUR", "USD", "GBP")))]
+            postmeta += [
+                ("_order_total", f"{rng.randint(5, 500)}.{rng.randint(0, 99):02d}"),
+                ("_billing_email", rng.choice(site.people).email),
+                ("_order_currency", rng.choice(("EUR", "USD", "GBP"))),
+            ]
         else:
             title_raw = _title(site, rng)
             slug = "" if no_gmt else site._slug(html.unescape(title_raw))[:190]
@@ -1067,15 +1507,21 @@ class _Builder:
             if rng.random() < 0.4:
                 postmeta.append(("_thumbnail_id", str(rng.randint(1, skel.post_id + 1))))
             if status == "trash":
-                postmeta += [("_wp_trash_meta_status", "publish"),
-                             ("_wp_trash_meta_time", str(mod_ts))]
+                postmeta += [
+                    ("_wp_trash_meta_status", "publish"),
+                    ("_wp_trash_meta_time", str(mod_ts)),
+                ]
             if rng.random() < 0.2:
                 postmeta.append(("_wp_old_slug", f"{slug[:30]}-2"))
 
         comments, names = self._comments(skel, rng, author)
         if status == "trash" and comments:
-            postmeta.append(("_wp_trash_meta_comments_status", php_serialize(
-                {c.id: rng.choice(("1", "1", "1", "0")) for c in comments})))
+            postmeta.append(
+                (
+                    "_wp_trash_meta_comments_status",
+                    php_serialize({c.id: rng.choice(("1", "1", "1", "0")) for c in comments}),
+                )
+            )
         post = GenPost(
             id=skel.post_id,
             title=html.unescape(title_raw),
@@ -1179,8 +1625,9 @@ class _Builder:
             kk = kinds[k]
             cid = skel.ids[k]
             parent = parents[k]
-            parent_id = 0 if parent == -1 else skel.phantoms[k] if parent == -2 \
-                else skel.ids[parent]
+            parent_id = (
+                0 if parent == -1 else skel.phantoms[k] if parent == -2 else skel.ids[parent]
+            )
             year = (_EPOCH + timedelta(seconds=t)).year
             local = _mysql(t + site.zone.offset(t))
             gmt = ZERO_DATE if real_gmt and (imported or rng.random() < 0.004) else _mysql(t)
@@ -1190,27 +1637,34 @@ class _Builder:
             if skel.status == "trash":
                 status = "post-trashed"
             ctype = plain if kk in ("normal", "spam") else kk
-            meta = [] if site.legacy else self._meta(rng, kk, status, t, name, email, url,
-                                                     ip, content, ctype, user_id, skel)
+            meta = (
+                []
+                if site.legacy
+                else self._meta(
+                    rng, kk, status, t, name, email, url, ip, content, ctype, user_id, skel
+                )
+            )
             if imported:
                 ip = ""
-            comments.append(GenComment(
-                id=cid,
-                post_id=skel.post_id,
-                parent_id=parent_id,
-                author_name=html.unescape(name),
-                author_email=email,
-                author_url=url,
-                author_ip=ip,
-                user_id=user_id,
-                date=local,
-                date_gmt=gmt,
-                content_html=content,
-                approved_raw=status,
-                type_raw=ctype,
-                meta=meta,
-                by_post_author=_is_by_post_author(site, author, user_id, email),
-            ))
+            comments.append(
+                GenComment(
+                    id=cid,
+                    post_id=skel.post_id,
+                    parent_id=parent_id,
+                    author_name=html.unescape(name),
+                    author_email=email,
+                    author_url=url,
+                    author_ip=ip,
+                    user_id=user_id,
+                    date=local,
+                    date_gmt=gmt,
+                    content_html=content,
+                    approved_raw=status,
+                    type_raw=ctype,
+                    meta=meta,
+                    by_post_author=_is_by_post_author(site, author, user_id, email),
+                )
+            )
             names.append(name)
 
         # a few posts list a reply before its parent (import order, DB without ORDER BY)
@@ -1234,17 +1688,29 @@ class _Builder:
         if kind == "spam":
             words = rng.sample(_SPAM_WORDS, 2)
             name = rng.choice(_SPAM_NAMES)
-            return (name, f"{words[0]}{rng.randint(1, 9999)}@spam.example",
-                    f"http://{words[0]}-{words[1]}.example.biz/", ip, 0)
+            return (
+                name,
+                f"{words[0]}{rng.randint(1, 9999)}@spam.example",
+                f"http://{words[0]}-{words[1]}.example.biz/",
+                ip,
+                0,
+            )
         if kind in ("pingback", "trackback", PLUGIN_TYPE):
             blog = rng.choice(_BLOGS)
             slug = "-".join(rng.choices(site.title_words, k=3))
-            url = f"https://{site._slug(html.unescape(blog))[:20] or 'blog'}.example.net/" \
+            url = (
+                f"https://{site._slug(html.unescape(blog))[:20] or 'blog'}.example.net/"
                 f"{year}/{slug}/"
+            )
             if kind == PLUGIN_TYPE:
                 handle = rng.choice(site.people).email.split("@")[0]
-                return (f"@{handle}", "", f"https://social.example/@{handle}/"
-                        f"{rng.getrandbits(40)}", ip, 0)
+                return (
+                    f"@{handle}",
+                    "",
+                    f"https://social.example/@{handle}/{rng.getrandbits(40)}",
+                    ip,
+                    0,
+                )
             return (f"{blog} &raquo; {slug.replace('-', ' ').title()}", "", url, ip, 0)
         if kind == "order_note":
             if rng.random() < 0.7:
@@ -1264,8 +1730,13 @@ class _Builder:
                 return (person.name_raw, person.email, person.url, ip, rng.randint(200, 5000))
             if rng.random() < 0.7:
                 person = rng.choice(site.people)
-                return (person.name_raw, person.email, person.url,
-                        person.ip if rng.random() < 0.5 else ip, 0)
+                return (
+                    person.name_raw,
+                    person.email,
+                    person.url,
+                    person.ip if rng.random() < 0.5 else ip,
+                    0,
+                )
             person = site._person(rng)
             return (person.name_raw, person.email, person.url, ip, 0)
         # notes and the rest of the order notes: a logged-in registered author
@@ -1304,20 +1775,22 @@ class _Builder:
         if kind == "trackback":
             return f"<strong>{html.escape(url)}</strong>\n\n{rng.choice(site.sentences)}"
         if kind == PLUGIN_TYPE:
-            return f"This Article was mentioned on <a href=\"{url}\">social.example</a>"
+            return f'This Article was mentioned on <a href="{url}">social.example</a>'
         if kind == "order_note":
-            return rng.choice((
-                "Order status changed from Pending payment to Processing.",
-                "Order status changed from Processing to Completed.",
-                "Payment via PayPal (txn 8XK2&amp;9).",
-                "Stock levels reduced: Mug &ndash; Blue (MUG-01) 12&rarr;11",
-                "Hallo, bitte an die Packstation liefern. Danke!",
-            ))
+            return rng.choice(
+                (
+                    "Order status changed from Pending payment to Processing.",
+                    "Order status changed from Processing to Completed.",
+                    "Payment via PayPal (txn 8XK2&amp;9).",
+                    "Stock levels reduced: Mug &ndash; Blue (MUG-01) 12&rarr;11",
+                    "Hallo, bitte an die Packstation liefern. Danke!",
+                )
+            )
         text = _comment_text(site, rng)
         if parents[k] >= 0 and rng.random() < 0.08:
             text = f"<blockquote>{rng.choice(site.short)}</blockquote>\n\n{text}"
         if k == 0 and rng.random() < 0.01:
-            text += f"\n\n<a href=\"{site.base_url}/?p={skel.post_id}#comment-1\">#</a>"
+            text += f'\n\n<a href="{site.base_url}/?p={skel.post_id}#comment-1">#</a>'
         return text
 
     @staticmethod
@@ -1333,8 +1806,19 @@ class _Builder:
         return _pick(rng, (("1", 0.87), ("0", 0.05), ("trash", 0.04), ("spam", 0.04)))
 
     def _meta(
-        self, rng: random.Random, kind: str, status: str, t: int, name: str, email: str,
-        url: str, ip: str, content: str, ctype: str, user_id: int, skel: _Skel,
+        self,
+        rng: random.Random,
+        kind: str,
+        status: str,
+        t: int,
+        name: str,
+        email: str,
+        url: str,
+        ip: str,
+        content: str,
+        ctype: str,
+        user_id: int,
+        skel: _Skel,
     ) -> list[tuple[str, str]]:
         site = self.site
         meta: list[tuple[str, str]] = []
@@ -1346,16 +1830,26 @@ class _Builder:
         if checked:
             caught = status == "spam" or (kind == "spam") or rng.random() < 0.03
             meta.append(("akismet_result", "true" if caught else "false"))
-            meta.append(("akismet_history",
-                         _akismet_history(t, "check-spam" if caught else "check-ham", "", rng)))
+            meta.append(
+                (
+                    "akismet_history",
+                    _akismet_history(t, "check-spam" if caught else "check-ham", "", rng),
+                )
+            )
             if _ts(2012, 1, 1) <= t < _ts(2021, 1, 1) and rng.random() < 0.25:
                 submitted = {
-                    "comment_post_ID": str(skel.post_id), "comment_author": name,
-                    "comment_author_email": email, "comment_author_url": url,
-                    "comment_content": content, "comment_type": ctype,
-                    "user_ip": ip, "user_agent": "Mozilla/5.0 (X11; Linux x86_64; rv:91.0) "
-                    "Gecko/20100101 Firefox/91.0", "blog": site.base_url,
-                    "blog_lang": site.language.replace("-", "_"), "blog_charset": "UTF-8",
+                    "comment_post_ID": str(skel.post_id),
+                    "comment_author": name,
+                    "comment_author_email": email,
+                    "comment_author_url": url,
+                    "comment_content": content,
+                    "comment_type": ctype,
+                    "user_ip": ip,
+                    "user_agent": "Mozilla/5.0 (X11; Linux x86_64; rv:91.0) "
+                    "Gecko/20100101 Firefox/91.0",
+                    "blog": site.base_url,
+                    "blog_lang": site.language.replace("-", "_"),
+                    "blog_charset": "UTF-8",
                     "permalink": f"{site.base_url}/?p={skel.post_id}",
                     "POST_akismet_comment_nonce": f"{rng.getrandbits(40):010x}",
                 }
@@ -1369,8 +1863,9 @@ class _Builder:
                     meta.append(("akismet_user_result", "false"))
                     meta.append(("akismet_user", user))
             elif status == "0" and rng.random() < 0.3:
-                meta.append(("akismet_history",
-                             _akismet_history(t + 5, "status-unapproved", "", rng)))
+                meta.append(
+                    ("akismet_history", _akismet_history(t + 5, "status-unapproved", "", rng))
+                )
         if status == "trash":
             meta.append(("_wp_trash_meta_status", rng.choice(("1", "0"))))
             meta.append(("_wp_trash_meta_time", str(t + rng.randint(_DAY, 90 * _DAY))))
@@ -1505,11 +2000,14 @@ def _render(site: _Site, item: _Item) -> str:
     if item.attachment_url:
         parts.append(f"\t\t<wp:attachment_url>{text(item.attachment_url)}</wp:attachment_url>\n")
     for domain, slug, name in item.terms:
-        parts.append(f'\t\t<category domain="{domain}" nicename="{_esc(slug)}">'
-                     f"{cdata(name)}</category>\n")
+        parts.append(
+            f'\t\t<category domain="{domain}" nicename="{_esc(slug)}">{cdata(name)}</category>\n'
+        )
     for key, value in item.postmeta:
-        parts.append(f"\t\t<wp:postmeta>\n\t\t\t<wp:meta_key>{text(key)}</wp:meta_key>\n"
-                     f"\t\t\t<wp:meta_value>{cdata(value)}</wp:meta_value>\n\t\t</wp:postmeta>\n")
+        parts.append(
+            f"\t\t<wp:postmeta>\n\t\t\t<wp:meta_key>{text(key)}</wp:meta_key>\n"
+            f"\t\t\t<wp:meta_value>{cdata(value)}</wp:meta_value>\n\t\t</wp:postmeta>\n"
+        )
     for c, name in zip(post.comments, item.comment_names, strict=True):
         parts.append(
             "\t\t<wp:comment>\n"
@@ -1551,8 +2049,7 @@ def _items(site: _Site, limit: int | None) -> Iterator[_Item]:
 def authors(cfg: GenConfig) -> list[GenAuthor]:
     """The site's authors (written as ``<wp:author>`` except in WXR 1.0), truth form."""
     return [
-        GenAuthor(a.id, a.login, a.email, html.unescape(a.display_raw))
-        for a in _Site(cfg).authors
+        GenAuthor(a.id, a.login, a.email, html.unescape(a.display_raw)) for a in _Site(cfg).authors
     ]
 
 
@@ -1638,8 +2135,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-comments-per-post", type=int, default=400)
     parser.add_argument("--max-posts", type=int, default=None)
     parser.add_argument("--markup", choices=("auto", "legacy", "modern"), default="auto")
-    parser.add_argument("--plain-type", choices=("auto", "empty", "comment", "mixed"),
-                        default="auto")
+    parser.add_argument(
+        "--plain-type", choices=("auto", "empty", "comment", "mixed"), default="auto"
+    )
     args = parser.parse_args(argv)
     try:
         size = parse_size(args.size)
