@@ -299,8 +299,24 @@ def main(argv: list[str] | None = None) -> int:
     report = "\n".join(sections)
     print(report)
     if args.write:
-        args.write.write_text(report, encoding="utf-8")
+        write_report(args.write, report)
     return 0
+
+
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def write_report(path: Path, report: str) -> None:
+    """Write the report into ``path`` between the bench markers (the rest is prose kept
+    as it is), or as the whole file when it has no markers."""
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if START in text and END in text:
+        before, _, rest = text.partition(START)
+        _, _, after = rest.partition(END)
+        text = f"{before}{START}\n{report}\n{END}{after}"
+    else:
+        text = report
+    path.write_text(text, encoding="utf-8")
 
 
 def _count(path: Path) -> dict[str, int]:
