@@ -127,15 +127,29 @@ def run_cli() -> Callable[..., Run]:
     return invoke
 
 
-@pytest.fixture
-def corpus_dir() -> Path:
-    """``../shared/corpus`` beside the repository: skipped when absent, required in CI."""
-    if (CORPUS / "MANIFEST.tsv").is_file():
-        return CORPUS
-    reason = (
-        f"real-export corpus not found at {CORPUS} (it lives in the shared folder beside "
-        "the repository, never in the repo)"
-    )
+def _shared(present: bool, reason: str) -> None:
+    """Skip when a ../shared folder is absent, except under CI=true, where it must be there."""
+    if present:
+        return
     if os.environ.get("CI") == "true":
         pytest.fail(f"CI=true but the {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+@pytest.fixture
+def corpus_dir() -> Path:
+    """``../shared/corpus`` beside the repository: skipped when absent, required in CI."""
+    _shared(
+        (CORPUS / "MANIFEST.tsv").is_file(),
+        f"real-export corpus not found at {CORPUS} (it lives in the shared folder beside "
+        "the repository, never in the repo)",
+    )
+    return CORPUS
+
+
+@pytest.fixture
+def seeds_dir() -> Path:
+    """``../shared/seeds`` (the fixture's source pages): skipped when absent, required in CI."""
+    seeds = CORPUS.parent / "seeds"
+    _shared(seeds.is_dir(), f"seed pages not found at {seeds} (the shared folder beside the repo)")
+    return seeds

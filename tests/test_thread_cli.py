@@ -15,7 +15,6 @@ from wpmigrate.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "fixtures" / "customer-love.xml"
-SEEDS = ROOT.parent / "shared" / "seeds"
 
 
 def run(*args: str, stdin: bytes | None = None) -> Any:
@@ -96,9 +95,8 @@ def _text(content_html: str) -> str:
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", content_html))).strip()
 
 
-@pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is not beside this clone")
 def test_comment_texts_appear_in_the_seed_pages_in_reading_order(
-    seed_threads: dict[int, dict[str, Any]],
+    seed_threads: dict[int, dict[str, Any]], seeds_dir: Path
 ) -> None:
     pages = {
         115: "000_c6495af7a264b3ed.txt",
@@ -106,7 +104,7 @@ def test_comment_texts_appear_in_the_seed_pages_in_reading_order(
         101: "002_68056f1362a7ae7a.txt",
     }
     for post_id, name in pages.items():
-        page = re.sub(r"\s+", " ", (SEEDS / name).read_text(encoding="utf-8"))
+        page = re.sub(r"\s+", " ", (seeds_dir / name).read_text(encoding="utf-8"))
         position = 0
         for node in preorder(seed_threads[post_id]["comments"]):
             found = page.find(_text(node["content_html"]), position)
