@@ -187,6 +187,35 @@ def moderation_options(command: F) -> F:
     return command
 
 
+def json_options(command: F) -> F:
+    """``--format jsonl|json``, ``--pretty`` and ``--redact``: how records are written."""
+    decorators = [
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(["jsonl", "json"]),
+            default="jsonl",
+            show_default=True,
+            help="JSON Lines (a record per line), or one JSON array (streamed).",
+        ),
+        click.option("--pretty", is_flag=True, help="Indent the JSON."),
+        click.option("--redact", is_flag=True, help="Leave out commenter e-mails and IPs."),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+def publish_options(command: F) -> F:
+    """``--all-posts`` and ``--rejects``: the commands that publish conversations."""
+    command = click.option(
+        "--rejects", metavar="FILE", help="Write every dropped comment here (JSON Lines)."
+    )(command)
+    return click.option(
+        "--all-posts", is_flag=True, help="Also write posts with no public comment."
+    )(command)
+
+
 def build_policy(
     include: tuple[str, ...],
     allow_types: tuple[str, ...],
@@ -259,18 +288,9 @@ def cli() -> None:
 @cli.command()
 @input_options
 @click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["jsonl", "json"]),
-    default="jsonl",
-    show_default=True,
-    help="JSON Lines, or one JSON array (streamed).",
-)
-@click.option(
     "--posts", "per_post", is_flag=True, help="One record per post instead of per comment."
 )
-@click.option("--pretty", is_flag=True, help="Indent the JSON.")
-@click.option("--redact", is_flag=True, help="Leave out commenter e-mails and IPs.")
+@json_options
 @output_options
 @handle_errors
 def extract(
@@ -320,18 +340,8 @@ def extract(
     show_default=True,
     help="Deepest nesting; deeper replies are listed at this depth.",
 )
-@click.option("--all-posts", is_flag=True, help="Also write posts with no public comment.")
-@click.option("--rejects", metavar="FILE", help="Write every dropped comment here (JSON Lines).")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["jsonl", "json"]),
-    default="jsonl",
-    show_default=True,
-    help="One post per line, or one JSON array (streamed).",
-)
-@click.option("--pretty", is_flag=True, help="Indent the JSON.")
-@click.option("--redact", is_flag=True, help="Leave out commenter e-mails and IPs.")
+@publish_options
+@json_options
 @output_options
 @handle_errors
 def thread_command(
@@ -461,8 +471,7 @@ def stats(
     is_flag=True,
     help="Keep commenter e-mails, IPs and comment metadata (for a private backup).",
 )
-@click.option("--all-posts", is_flag=True, help="Also write posts with no public comment.")
-@click.option("--rejects", metavar="FILE", help="Write every dropped comment here (JSON Lines).")
+@publish_options
 @click.option("--force", is_flag=True, help="Replace files that already exist in DIR.")
 @handle_errors
 def archive(
