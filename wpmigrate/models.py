@@ -35,7 +35,6 @@ STATUS_NAMES = {
 #: WordPress 5.5, ``comment`` since.
 PLAIN_COMMENT_TYPES = frozenset({"", "comment"})
 
-ZERO_DATE = "0000-00-00 00:00:00"
 
 
 def normalise_status(raw: str) -> str:
@@ -67,21 +66,6 @@ def normalise_type(raw: str) -> str:
     """
     value = raw.strip()
     return "comment" if value.lower() in PLAIN_COMMENT_TYPES else value
-
-
-def parse_mysql_datetime(raw: str) -> datetime | None:
-    """Parse WordPress's ``YYYY-MM-DD HH:MM:SS``; ``None`` for the zero date or garbage.
-
-    The caller decides whether an unparseable value is a defect worth counting:
-    it is one exactly when the text is neither empty nor the zero date.
-    """
-    value = raw.strip()
-    if not value or value == ZERO_DATE:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 def iso_local(moment: datetime | None) -> str | None:

@@ -236,9 +236,4 @@ def read_all(source: Source, chunk_size: int = 1 << 16) -> Iterator[bytes]:
         stream.close()
 
 
-def is_stdin(name: str) -> bool:
-    """Whether a command-line name means standard input."""
-    return name == STDIN
-
-
 __all__ = ["STDIN", "Source", "open_sources", "read_all", "sniff"]
