@@ -229,3 +229,21 @@ def test_archives_are_byte_identical_with_and_without_jobs(
         )
     assert trees[0] == trees[1]
     assert len(trees[0][0]) > 50
+
+
+def test_a_failed_part_leaves_the_next_exports_aligned(
+    generated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wpmigrate import parallel
+
+    real = parallel.run_unit
+
+    def flaky(unit: parallel.Unit, folder: str, stage: Any = None) -> parallel.UnitResult:
+        result = real(unit, folder, stage)
+        if unit.path == str(generated) and unit.part == 1:
+            result.failed = "simulated"
+        return result
+
+    monkeypatch.setattr(parallel, "run_unit", flaky)
+    files = [generated, FIXTURES / "customer-love.xml", FIXTURES / "quirks" / "entities.xml"]
+    assert read(files, 3) == read(files, 1)

@@ -23,7 +23,7 @@ import shutil
 import struct
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -358,15 +358,18 @@ class ParallelReader:
                     for group in self.serial(source, 0):
                         yield group, stage(*group) if stage is not None else None
                 else:
-                    done = [next(results) for _ in source_units]
+                    # Lazily: the first parts are taken while later ones are read.
+                    done = (next(results) for _ in source_units)
                     yield from self._source(source, done, stage)
+                    for _unused in done:
+                        pass  # parts left after a serial re-read: keep results aligned
         finally:
             pool.terminate()
             pool.join()
             shutil.rmtree(self.folder, ignore_errors=True)
 
     def _source(
-        self, source: Source, results: list[UnitResult], stage: Stage | None
+        self, source: Source, results: Iterable[UnitResult], stage: Stage | None
     ) -> Iterator[tuple[Group, Any]]:
         ids = self.reader._synthetic_ids
         ids_at_start = ids.next_id
