@@ -28,7 +28,7 @@ import stat
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal, cast
 
 import orjson
 
@@ -54,6 +54,8 @@ Layout = Literal["flat", "dated"]
 
 EXTENSIONS = {"markdown": ".md", "json": ".json"}
 STAGING_PREFIX = ".wpmigrate-staging-"
+#: Inside the staging folder: what is not part of the archive (the index spool).
+SCRATCH = ".scratch"
 
 
 @dataclass
@@ -368,54 +370,99 @@ def write_archive(
 def write_rendered(
     posts: Iterable[RenderedPost], out_dir: str, options: ArchiveOptions
 ) -> ArchiveResult:
-    """Name and write rendered posts, then the index files, into ``out_dir`` (atomically).
+    """Name and write rendered posts, then the index files, into ``out_dir`` (atomically)."""
+    with ArchiveWriter(out_dir, options) as writer:
+        for post in posts:
+            writer.add(post)
+        return writer.finish()
 
-    Everything is staged in a hidden folder inside ``out_dir`` and moved into
-    place only when complete and only if no target exists (unless
-    ``options.force``): an interrupted run changes nothing.
-    """
-    if options.fmt not in EXTENSIONS:
-        raise ValueError(f"unknown archive format {options.fmt!r}")
-    _prepare_folder(out_dir)
-    # Into an empty folder, the whole staged tree replaces it with one rename
-    # (thousands of files move at once); otherwise each file is moved in.
-    whole = _staging_beside(out_dir)
-    try:
-        staging = whole or tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir)
-    except OSError as exc:
-        raise OutputError(f"{out_dir}: cannot write: {exc.strerror or exc}") from exc
-    result = ArchiveResult()
-    try:
-        indexes = index_names(options.fmt)
-        namer = PostNamer(EXTENSIONS[options.fmt], options.layout, reserved=indexes)
-        # The index entries wait on disk, not in memory: an export may have any
-        # number of posts. (The staging folder is removed at the end.)
-        with open(os.path.join(staging, ".index-entries"), "w+b") as spool:
+
+class ArchiveWriter:
+    """Names and writes an archive's files, staged, then moved into place at once.
+
+    Everything is staged in a hidden folder (beside an empty ``out_dir``, which
+    it then replaces in one rename, else inside it) and moved into place only
+    when complete and only if no target exists (unless ``options.force``): an
+    interrupted run changes nothing.
+
+        with ArchiveWriter(out_dir, options) as writer:
             for post in posts:
-                path = namer.name(post.post)
-                _stage(staging, path, post.data)
-                entry = index_entry({"post": post.post}, path, post.comment_count)
-                spool.write(orjson.dumps(entry) + b"\n")
-                result.files.append(path)
-                result.posts += 1
-                result.comments += post.comment_count
+                writer.add(post)
+            result = writer.finish()
+    """
 
-            def entries() -> Iterator[dict[str, Any]]:
-                spool.seek(0)
-                for line in spool:
-                    yield orjson.loads(line)
+    def __init__(self, out_dir: str, options: ArchiveOptions) -> None:
+        if options.fmt not in EXTENSIONS:
+            raise ValueError(f"unknown archive format {options.fmt!r}")
+        self.out_dir = out_dir
+        self.options = options
+        self.result = ArchiveResult()
+        self.staging = ""
+        self.scratch = ""
+        self._whole = False
+        self._indexes = index_names(options.fmt)
+        self._namer = PostNamer(EXTENSIONS[options.fmt], options.layout, reserved=self._indexes)
+        self._spool: BinaryIO | None = None
 
-            parts = index_json_parts(entries(), result.posts, result.comments, options)
-            _stage_parts(staging, "index.json", parts)
-            if "index.md" in indexes:
-                parts = index_markdown_parts(entries(), result.posts, result.comments)
-                _stage_parts(staging, "index.md", parts)
-        result.files.extend(indexes)
-        os.unlink(os.path.join(staging, ".index-entries"))
-        if not (whole and _replace_empty_folder(staging, out_dir)):
-            _check_targets(out_dir, result.files, options.force)
-            _move_into_place(staging, out_dir, result.files)
-    finally:
+    def __enter__(self) -> ArchiveWriter:
+        _prepare_folder(self.out_dir)
+        # Into an empty folder, the whole staged tree replaces it with one rename
+        # (thousands of files move at once); otherwise each file is moved in.
+        beside = _staging_beside(self.out_dir)
+        self._whole = beside is not None
+        try:
+            self.staging = beside or tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.out_dir)
+            self.scratch = os.path.join(self.staging, SCRATCH)
+            os.mkdir(self.scratch)
+            # The index entries wait on disk, not in memory: an export may have
+            # any number of posts.
+            self._spool = cast(BinaryIO, tempfile.TemporaryFile(dir=self.scratch))
+        except OSError as exc:
+            raise OutputError(f"{self.out_dir}: cannot write: {exc.strerror or exc}") from exc
+        return self
+
+    def add(self, post: RenderedPost) -> str:
+        """Name one post's file and stage it; its path relative to the folder."""
+        assert self._spool is not None, "use ArchiveWriter as a context manager"
+        path = self._namer.name(post.post)
+        _stage(self.staging, path, post.data)
+        entry = index_entry({"post": post.post}, path, post.comment_count)
+        try:
+            self._spool.write(orjson.dumps(entry) + b"\n")
+        except OSError as exc:
+            raise OutputError(f"index.json: cannot write: {exc.strerror or exc}") from exc
+        result = self.result
+        result.files.append(path)
+        result.posts += 1
+        result.comments += post.comment_count
+        return path
+
+    def finish(self) -> ArchiveResult:
+        """Write the index files and move everything into place."""
+        assert self._spool is not None, "use ArchiveWriter as a context manager"
+        spool = self._spool
+        result = self.result
+
+        def entries() -> Iterator[dict[str, Any]]:
+            spool.seek(0)
+            for line in spool:
+                yield orjson.loads(line)
+
+        parts = index_json_parts(entries(), result.posts, result.comments, self.options)
+        _stage_parts(self.staging, "index.json", parts)
+        if "index.md" in self._indexes:
+            parts = index_markdown_parts(entries(), result.posts, result.comments)
+            _stage_parts(self.staging, "index.md", parts)
+        result.files.extend(self._indexes)
+        spool.close()
+        shutil.rmtree(self.scratch)
+        if not (self._whole and _replace_empty_folder(self.staging, self.out_dir)):
+            _check_targets(self.out_dir, result.files, self.options.force)
+            _move_into_place(self.staging, self.out_dir, result.files)
+        return result
+
+    def __exit__(self, *exc: object) -> None:
+        if self._spool is not None and not self._spool.closed:
+            self._spool.close()
         with contextlib.suppress(OSError):
-            shutil.rmtree(staging)
-    return result
+            shutil.rmtree(self.staging)

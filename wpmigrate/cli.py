@@ -501,7 +501,7 @@ def archive(
       wpmigrate archive export.xml -o comments/ --format markdown
       wpmigrate thread export.xml | wpmigrate archive -o data/comments --format json
     """
-    from .archive import ArchiveOptions, ArchiveStage, write_rendered  # keeps --help fast
+    from .archive import ArchiveOptions, ArchiveStage, ArchiveWriter  # keeps --help fast
 
     policy = build_policy(**moderation)
     session = _session(exports, encoding, quiet, jobs)
@@ -515,21 +515,22 @@ def archive(
         force=force,
         jobs=jobs,
     )
-    stage = ArchiveStage(Converse(policy, all_posts=all_posts), options, rejects is not None)
     ledger = Ledger()
-    with _optional_output(rejects, force) as rejected:
+    with (
+        _optional_output(rejects, force) as rejected,
+        ArchiveWriter(out_dir, options) as writer,
+    ):
         rejects_writer = JsonWriter(rejected) if rejected is not None else None
-
-        def posts() -> Iterator[Any]:
-            for _group, (post, dropped, counted) in session.staged(stage):
-                ledger.merge(counted)
-                if rejects_writer is not None:
-                    for data in dropped:
-                        rejects_writer.write_encoded(data)
-                if post is not None:
-                    yield post
-
-        result = write_rendered(posts(), out_dir, options)
+        converse = Converse(policy, all_posts=all_posts)
+        stage = ArchiveStage(converse, options, rejects is not None)
+        for _group, (post, dropped, counted) in session.staged(stage):
+            ledger.merge(counted)
+            if rejects_writer is not None:
+                for data in dropped:
+                    rejects_writer.write_encoded(data)
+            if post is not None:
+                writer.add(post)
+        result = writer.finish()
         if rejects_writer is not None:
             rejects_writer.close()
     ledger.check()
