@@ -8,12 +8,15 @@
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 import json
 import os
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -25,6 +28,16 @@ from wpmigrate.models import comment_record
 from wpmigrate.wxr import ExportReader
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def load_script(name: str) -> ModuleType:
+    """A script of ``scripts/`` imported as a module (scripts are not a package)."""
+    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while being built
+    spec.loader.exec_module(module)
+    return module
 FIXTURES = REPO / "fixtures"
 QUIRKS = FIXTURES / "quirks"
 GOLDEN = FIXTURES / "golden"

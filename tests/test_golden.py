@@ -6,28 +6,18 @@ run ``python scripts/regen_golden.py``, read the diff, and commit it.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
-from conftest import GOLDEN, QUIRKS, REPO, invoke
+from conftest import GOLDEN, QUIRKS, REPO, invoke, load_script
 
 REGEN = "python scripts/regen_golden.py"
 
 
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while being built
-    spec.loader.exec_module(module)
-    return module
 
 
-regen = _load("regen_golden")
-make_quirk_fixtures = _load("make_quirk_fixtures")
+regen = load_script("regen_golden")
+make_quirk_fixtures = load_script("make_quirk_fixtures")
 
 GOLDENS = sorted(GOLDEN.rglob("*" + regen.SUFFIX_OUT))
 

@@ -14,7 +14,6 @@ session into a temporary folder. Groups: XML attacks, structure, text, output.
 from __future__ import annotations
 
 import errno
-import importlib.util
 import io
 import json
 import os
@@ -30,7 +29,7 @@ from typing import Any
 
 import orjson
 import pytest
-from conftest import FIXTURES, REPO, Run, invoke
+from conftest import FIXTURES, REPO, Run, invoke, load_script
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -41,17 +40,7 @@ from wpmigrate.pipeline import ReadSession
 from wpmigrate.render.jsonl import _fallback, encode
 from wpmigrate.verify import verify
 
-
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-hostile = _load("make_hostile_fixtures")
+hostile = load_script("make_hostile_fixtures")
 HOSTILE = FIXTURES / "hostile"
 REFUSED = (
     "refused: a DOCTYPE declaration (WordPress never writes one; it can define entities "

@@ -3,19 +3,14 @@ scripts/regen_thread_golden.py: rerun and compared byte for byte."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from pathlib import Path
 
 import pytest
+from conftest import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location(
-    "regen_thread_golden", ROOT / "scripts" / "regen_thread_golden.py"
-)
-assert _spec is not None and _spec.loader is not None
-regen = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(regen)
+regen = load_script("regen_thread_golden")
 
 
 @pytest.mark.parametrize("name", sorted(regen.CASES))

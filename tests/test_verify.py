@@ -5,17 +5,14 @@ The CLI (``wpmigrate verify``) is tested in ``test_verify_cli.py``.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
-from conftest import CUSTOMER_LOVE, GOLDEN, REPO, invoke
+from conftest import CUSTOMER_LOVE, GOLDEN, invoke, load_script
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -32,17 +29,7 @@ from wpmigrate.verify import (
     verify,
 )
 
-
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-hostile = _load("make_hostile_fixtures")
+hostile = load_script("make_hostile_fixtures")
 
 
 def audit(folder: Path, export: Path = CUSTOMER_LOVE, **options: Any) -> VerifyReport:
