@@ -331,11 +331,6 @@ class ParallelReader:
     """Files smaller than this are not cut into ranges."""
     folder: str = ""
 
-    def groups(self, sources: list[Source]) -> Iterator[Group]:
-        """Every group of every source, in order."""
-        for group, _done in self.staged(sources, None):
-            yield group
-
     def staged(self, sources: list[Source], stage: Stage | None) -> Iterator[tuple[Group, Any]]:
         """Every group of every source in order, with ``stage(*group)`` (``None``: no stage).
 
