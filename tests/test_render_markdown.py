@@ -10,12 +10,14 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from wpmigrate.render.html import comment_html
 from wpmigrate.render.markdown import (
+    _escape_all,
+    comment_markdown,
     escape_text,
     format_date,
     html_to_markdown,
@@ -214,6 +216,57 @@ def test_yaml_front_matter_parses_if_pyyaml_is_there() -> None:
 )
 def test_bodies(stored: str, expected: str) -> None:
     assert html_to_markdown(comment_html(stored)) == expected
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        # A reference split from the text after it must not join it into another.
+        ("&amp;copy; and &amp;amp;", "&amp;copy; and &amp;amp;"),
+        ("<b>x</b> &amp;lt;b&amp;gt;", "<strong>x</strong> &amp;lt;b&amp;gt;"),
+        # White space html2text drops at a line's start does not hide a marker.
+        ("\u3000# not a heading", "# not a heading"),
+        ("a\n\u2003- not a list", "a<br />\n- not a list"),
+        ("<em>x</em>\n\u3000\u30001. not a list", "<em>x</em><br />\n1. not a list"),
+    ],
+)
+def test_text_displays_as_written(stored: str, shown: str) -> None:
+    rendered = parser().render(comment_markdown(stored)).strip()
+    assert rendered == f"<p>{shown}</p>"
+
+
+PLAIN_PIECES = [
+    *"ab \t.:=*_`~|[]\\{}#-+>!()\u00e9", "\n", "\n\n", " \n", "\xa0", "\u3000", "\u2028",
+    "\u0085", "\x1c", "\x0b", "1.", "2)", "&amp;", "&lt;", "&gt;", "&nbsp;", "&copy;", "&#58;",
+    "&#10;", "&bogus;", "javascript:", "onclick=", "script :", "{{", "{%", "\ud800", "\U0001f600",
+]  # fmt: skip
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(PLAIN_PIECES), max_size=14).map("".join))
+def test_plain_comments_skip_html2text_with_the_same_result(text: str) -> None:
+    # comment_markdown() writes plain text without the HTML round trip: same bytes.
+    assert comment_markdown(text) == html_to_markdown(comment_html(text))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=60))
+def test_any_text_converts_the_same_either_way(text: str) -> None:
+    assert comment_markdown(text) == html_to_markdown(comment_html(text))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=40),
+        st.text(alphabet="ab \t\n\xa0\u3000\u2028#-+=:1.)", max_size=12),
+        st.lists(st.sampled_from(PLAIN_PIECES)).map("".join),
+    )
+)
+@example("\u3000# x")
+def test_escape_shortcut_changes_nothing(text: str) -> None:
+    # escape_text() returns text untouched when no rule could apply.
+    assert escape_text(text) == _escape_all(text)
 
 
 def test_date_format() -> None:

@@ -178,6 +178,12 @@ def _autop_full(text: str, shortcut: bool = True) -> str:
     return text.strip()
 
 
+def autop_paragraphs(text: str) -> list[str]:
+    """The paragraphs :func:`wpautop` makes of text without a single tag, newlines kept."""
+    parts = (part.strip("\n") for part in _PARAGRAPH_SPLIT.split(_trim_lines(text + "\n")))
+    return [part for part in parts if part.strip()]
+
+
 def _autop_plain(text: str) -> str:
     """:func:`wpautop` for text without a single tag (most comments), without its regexes.
 
@@ -185,9 +191,8 @@ def _autop_plain(text: str) -> str:
     splitting paragraphs at blank lines and turning the remaining newlines into
     ``<br />`` (tests/test_render_html.py checks it against the full rules).
     """
-    paragraphs = [part.strip("\n") for part in _PARAGRAPH_SPLIT.split(_trim_lines(text + "\n"))]
     return "\n".join(
-        "<p>" + part.replace("\n", "<br />\n") + "</p>" for part in paragraphs if part.strip()
+        "<p>" + part.replace("\n", "<br />\n") + "</p>" for part in autop_paragraphs(text)
     )
 
 
@@ -398,7 +403,7 @@ def sanitise(html: str) -> str:
 _REFERENCE = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);?")
 
 
-def _plain_text(content: str) -> str | None:
+def plain_text(content: str) -> str | None:
     """The text of a comment that is plain text, its references decoded; else ``None``.
 
     Plain: no tag, no URL for make_clickable, and no reference that decodes to
@@ -437,7 +442,7 @@ def comment_html(content: object) -> str:
     if not content.isascii() and _SURROGATE.search(content):
         # possible in JSON input; nh3 needs valid Unicode
         content = _SURROGATE.sub("\ufffd", content)
-    plain = _plain_text(content)
+    plain = plain_text(content)
     if plain is not None:
         # Plain text (most comments): wpautop adds the only tags, and the
         # sanitiser would only decode the references, then escape &, <, > and

@@ -43,7 +43,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from .html import comment_html, safe_url
+from .html import autop_paragraphs, comment_html, plain_text, safe_url
 
 DEFAULT_MAX_DEPTH = 10
 PING_TYPES = frozenset({"pingback", "trackback"})
@@ -61,11 +61,23 @@ _INLINE = re.compile(r"([\\`*_\[\]~|])")
 _ENTITY_LIKE = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 # At the start of a line: headings, block quotes (already &gt;), list items,
 # setext underlines, definition lists, ordered lists.
+# (The lead is any white space but a newline: html2text turns "\u3000" into a
+# space and drops it at a line's start, so "\u3000# x" would become a heading.)
 _LINE_START = re.compile(
-    r"^([ \t]*)(#|[-+=:](?=[\s\-+=:]|$)|\d{1,9}(?=[.)](?:\s|$)))", re.MULTILINE
+    r"^([^\S\n]*)(#|[-+=:](?=[\s\-+=:]|$)|\d{1,9}(?=[.)](?:\s|$)))", re.MULTILINE
 )
 _SCRIPTISH = re.compile(r"((?:java|vb|live)script\s*):", re.IGNORECASE)
 _HANDLER = re.compile(r"\b(on[a-z]+\s*)=", re.IGNORECASE)
+# Whatever any rule of escape_text() could act on, in two cheap searches (a
+# superset: "=" for handlers, ":" for "script:", any digit or sign at a line's
+# start). Most text holds none of it and is returned as it is.
+_SPECIAL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\\`*_\[\]~|&<>{=:]")
+_LINE_MARK = re.compile(r"^[^\S\n]*[#\-+=:0-9]", re.MULTILINE)
+
+
+def needs_escape(text: str) -> bool:
+    """Whether :func:`escape_text` could change ``text`` (False: it will not)."""
+    return _SPECIAL.search(text) is not None or _LINE_MARK.search(text) is not None
 
 
 def clean_text(text: str) -> str:
@@ -87,6 +99,11 @@ def escape_text(text: str) -> str:
     >>> escape_text("<script>alert(1)</script> **bold** [x](javascript:y)")
     '&lt;script&gt;alert(1)&lt;/script&gt; \\*\\*bold\\*\\* \\[x\\](javascript\\:y)'
     """
+    return _escape_all(text) if needs_escape(text) else text
+
+
+def _escape_all(text: str) -> str:
+    """Every rule of :func:`escape_text`, without its shortcut (tests compare the two)."""
     text = _INLINE.sub(r"\\\1", clean_text(text))
     text = _ENTITY_LIKE.sub("&amp;", text)
     text = text.replace("<", "&lt;").replace(">", "&gt;")
@@ -179,24 +196,42 @@ def _converter_class() -> type:
             self.tag_callback = Converter._tag  # type: ignore[assignment]
             self._code: list[str] | None = None
             self._marks: dict[str, int] = {}
+            self._text: list[str] = []
 
-        def handle_charref(self, name: str) -> None:
-            self.handle_data(self.charref(name))
-
-        def handle_entityref(self, name: str) -> None:
-            if name == "nbsp":
-                if self._code is not None:
-                    self._code.append(" ")
-                else:  # html2text's own placeholder, turned into U+00A0 at the end
-                    super().handle_data("&nbsp_place_holder;", True)
-                return
-            ref = self.entityref(name)
-            if ref:
-                self.handle_data(ref)
+        # html2text hands text over in pieces, split at every reference ("&amp;"
+        # is a piece of its own). Escaped one by one, a piece cannot see its
+        # neighbours ("&" then "copy;" would make the entity &copy;), so text is
+        # gathered up to the next tag and escaped once (see _flush).
 
         def handle_data(self, data: str, entity_char: bool = False) -> None:
+            self._text.append(data)
+
+        def handle_charref(self, name: str) -> None:
+            self._text.append(self.charref(name))
+
+        def handle_entityref(self, name: str) -> None:
+            # (html2text's entityref() gives a placeholder for nbsp; _flush makes it.)
+            self._text.append("\xa0" if name == "nbsp" else self.entityref(name))
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self._flush()
+            super().handle_starttag(tag, attrs)
+
+        def handle_endtag(self, tag: str) -> None:
+            self._flush()
+            super().handle_endtag(tag)
+
+        def close(self) -> None:
+            super().close()  # hands over the text HTMLParser held back
+            self._flush()
+
+        def _flush(self) -> None:
+            if not self._text:
+                return
+            data = "".join(self._text)
+            self._text.clear()
             if self._code is not None:
-                self._code.append(data)
+                self._code.append(data.replace("\xa0", " "))
                 return
             href = self.maybe_automatic_link
             if href is not None and data == href and safe_url(href) == href:
@@ -204,8 +239,11 @@ def _converter_class() -> type:
                 # it is http(s) with nothing to escape.
                 super().handle_data(data, True)
                 return
+            # html2text's own placeholder survives its white-space collapsing and
+            # becomes U+00A0 again at the end.
+            text = escape_text(data).replace("\xa0", "&nbsp_place_holder;")
             # entity_char=True: skip html2text's partial escaping; ours is complete.
-            super().handle_data(escape_text(data), True)
+            super().handle_data(text, True)
 
         def _end_code(self) -> None:
             content = " ".join("".join(self._code or ()).split("\n"))
@@ -232,9 +270,7 @@ def _converter_class() -> type:
             super().o(data, puredata, force)
 
         @staticmethod
-        def _tag(
-            self: Converter, tag: str, attrs: dict[str, str | None], start: bool
-        ) -> bool:
+        def _tag(self: Converter, tag: str, attrs: dict[str, str | None], start: bool) -> bool:
             if self._code is not None:
                 if tag == "code" and not start:
                     self._end_code()
@@ -272,7 +308,58 @@ def html_to_markdown(html: str) -> str:
     previous = None
     while previous != html:
         previous, html = html, _EMPTY_INLINE.sub("", html)
-    text = _tidy(_CONVERTER().handle(html))
+    return _finish(_CONVERTER().handle(html))
+
+
+def comment_markdown(content: object) -> str:
+    """A stored comment as Markdown: ``html_to_markdown(comment_html(content))``.
+
+    Most comments are plain text (no tag, no URL). Theirs is made directly by
+    :func:`_plain_markdown`, without sanitiser or html2text: the same text in
+    about a fifth of the time (tests/test_render_markdown.py checks it is the same).
+    """
+    if isinstance(content, str) and content.strip():
+        if not content.isascii():
+            content = _SURROGATE.sub("\ufffd", content)  # as comment_html does
+        plain = plain_text(content)
+        if plain is not None:
+            return _plain_markdown(plain)
+    return html_to_markdown(comment_html(content))
+
+
+# html2text's white-space rule for text: a run of white space becomes one space,
+# but for the no-break space, which it keeps (and newlines: lines are split here).
+_COLLAPSIBLE = re.compile(r"[^\S\n\xa0]+")
+_NEEDS_COLLAPSE = re.compile(r"[^\S \n\xa0]|  ")
+
+
+def _plain_markdown(text: str) -> str:
+    """What the converter writes for a plain-text comment, without its HTML round trip.
+
+    wpautop's paragraphs; each line escaped as the converter escapes text, with
+    html2text's white-space rule and no space at a line's ends; lines joined by
+    the hard break html2text writes for ``<br>``. Most steps are skipped after a
+    search says they would change nothing.
+    """
+    paragraphs = []
+    tidy = False
+    for part in autop_paragraphs(text):
+        if needs_escape(part):
+            # Line by line, like the converter's text between two <br>.
+            part = "\n".join(escape_text(line) for line in part.split("\n"))
+        if _NEEDS_COLLAPSE.search(part):
+            part = _COLLAPSIBLE.sub(" ", part)
+        lines = [line.strip(" ") for line in part.split("\n")]
+        # A line of white space only gets _tidy's rules (a paragraph break, or
+        # no hard break after a line of no-break spaces).
+        tidy = tidy or not all(line.strip() for line in lines)
+        paragraphs.append("  \n".join(lines))
+    markdown = "\n\n".join(paragraphs)
+    return _finish(markdown) if tidy else markdown
+
+
+def _finish(text: str) -> str:
+    text = _tidy(text)
     return text if text.strip() else ""  # only no-break spaces: nothing to show
 
 
@@ -444,7 +531,7 @@ def _comment_lines(
         header += f" · in reply to [{who}]({target})" if target else f" · in reply to {who}"
     lines = [header]
     if not _is_ping(node):
-        body = html_to_markdown(comment_html(node.get("content_html")))
+        body = comment_markdown(node.get("content_html"))
         if body:
             lines.append("")
             lines.extend(body.split("\n"))
