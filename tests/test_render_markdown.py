@@ -17,6 +17,7 @@ from markdown_it import MarkdownIt
 from wpmigrate.render.html import comment_html
 from wpmigrate.render.markdown import (
     _escape_all,
+    _sanitised_markdown,
     comment_markdown,
     escape_text,
     format_date,
@@ -421,3 +422,27 @@ def test_hostile_comments_render_safely_and_keep_the_structure(
         stack.extend((reply, depth + 1) for reply in node["replies"])
     for preset in ("commonmark", "default"):
         assert anchor_depths(markdown, preset) == expected
+
+
+TAGGED_PIECES = [
+    *HOSTILE, "&amp;", "&nbsp;", "&copy;", "&amp;copy;", "&#58;", "<q cite=\"http://q.example/\">",
+    "</q>", "<abbr title=\"t &amp; u\">", "</abbr>", "<cite>", "</cite>", "<strong>", "</strong>",
+    '<a href="http://x.example/?a=1&amp;b=2">', '<a href="mailto:me@x.example">', "<p>", "\xa0",
+    "http://bare.example/a_b", "<i>", "</i>", "<b>", "<s>", "</s>", "<br/>", "<BR>", "<!-- c -->",
+]  # fmt: skip
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.sampled_from(TAGGED_PIECES), st.text(max_size=4)), max_size=16))
+def test_sanitised_html_converts_the_same_without_htmlparser(pieces: list[str]) -> None:
+    # The regex tokeniser gives html2text the same tags and text as its parser.
+    html = comment_html("".join(pieces))
+    assert _sanitised_markdown(html) == html_to_markdown(html)
+    assert comment_markdown("".join(pieces)) == html_to_markdown(html)
+
+
+@pytest.mark.parametrize(
+    "html", ["<p>1 < 2</p>", "<P>Upper</P>", "<b x='1'>single</b>", "a &ampx <i>b", "x <"]
+)
+def test_html_the_sanitiser_would_not_write_takes_the_long_way(html: str) -> None:
+    assert _sanitised_markdown(html) == html_to_markdown(html)

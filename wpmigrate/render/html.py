@@ -97,6 +97,8 @@ _PRE_PLACEHOLDER = re.compile(r"<pre wp-pre-tag-(\d+)></pre>")
 def _trim_lines(text: str) -> str:
     # wpautop's `\s*\n` done line by line: the regex would rescan long runs of
     # spaces quadratically, and comments are untrusted input.
+    if " \n" not in text and "\t\n" not in text and not text.endswith((" ", "\t")):
+        return text
     return "\n".join(line.rstrip(" \t") for line in text.split("\n"))
 
 
@@ -128,14 +130,15 @@ def _autop_full(text: str, shortcut: bool = True) -> str:
     # Like WordPress, keep <pre> out of the paragraph rules. Its tag does not
     # survive sanitising, so its lines are kept as line breaks instead.
     pres: list[str] = []
-    if "<pre" in text.lower():
+    lowered = text.lower()
+    if "<pre" in lowered:
 
         def hold(match: re.Match[str]) -> str:
             pres.append(match.group(0).replace("\n", "<br />\n"))
             return f"<pre wp-pre-tag-{len(pres) - 1}></pre>"
 
         text = _PRE.sub(hold, text)
-    lowered = text.lower()
+        lowered = text.lower()
     has_br = "<br" in lowered
     text = _DOUBLE_BR.sub("\n\n", text + "\n") if has_br else text + "\n"
     blocks = not shortcut or not _BLOCK_NAMES.isdisjoint(_TAG_NAMES.findall(lowered))
@@ -160,11 +163,17 @@ def _autop_full(text: str, shortcut: bool = True) -> str:
         text = _P_AFTER_BLOCK.sub(r"\1", text)
     if has_br:
         text = _BR_VARIANTS.sub("<br />", text)
-    text = _NEWLINE_NOT_AFTER_BR.sub("<br />\n", text)
     if blocks:
+        text = _NEWLINE_NOT_AFTER_BR.sub("<br />\n", text)
         text = _BR_AFTER_BLOCK.sub(r"\1", text)
         text = _BR_BEFORE_BLOCK.sub(r"\1", text)
     else:  # the only block tags are the <p> and </p> added above
+        # A <br /> for every newline not after one, as two replaces (the regex
+        # substitutes through a Python call per newline): two <br /> in a row
+        # can only come from the first replace, as _DOUBLE_BR took the others.
+        text = text.replace("\n", "<br />\n")
+        if has_br:
+            text = text.replace("<br /><br />\n", "<br />\n")
         # The regex's common case as a plain replace: substituting through the
         # template costs a Python call per match.
         text = _BR_AFTER_P.sub(r"\1", text.replace("</p><br />", "</p>"))
