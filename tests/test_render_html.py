@@ -408,3 +408,35 @@ def test_plain_text_shortcut_with_references(pieces: list[str]) -> None:
     text = "".join(pieces)
     if text.strip():
         assert comment_html(text) == sanitise(wpautop(make_clickable(text)))
+
+
+URL_PIECES = [
+    "see ", "http://a.example/x", "www.b.example", "<a href=\"http://c.example/\">", "</a>",
+    "<code>", "</code>", "<", ">", "a < b ", "x > y", "://", "www.", "<b title=\"a>b\">", "</b>",
+    "<pre>", "</pre>", "\n", "<a\nhref='http://d.example'>", "WWW.E.EXAMPLE", "(", ")", ".",
+]  # fmt: skip
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.sampled_from(URL_PIECES), max_size=12).map("".join))
+def test_make_clickable_shortcut_changes_nothing(html: str) -> None:
+    from wpmigrate.render.html import _link_urls
+
+    assert make_clickable(html) == _link_urls(html)
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=30),
+        st.text(alphabet="aZ09/:?#[]@!$&'*+,;=%~-._ <>\"é\t()\x7f", max_size=20),
+    )
+)
+def test_url_encoding_shortcut_changes_nothing(text: str) -> None:
+    from urllib.parse import quote
+
+    from wpmigrate.render import html as module
+
+    expected = quote(module._CONTROL_OR_SPACE.sub(" ", text), safe=module._URL_SAFE,
+                     errors="replace")
+    assert module._percent_encode(text) == expected

@@ -241,8 +241,29 @@ def make_clickable(html: str) -> str:
     Text inside ``<a>``, ``<code>`` and ``<pre>`` is left alone. The input may be
     hostile: the result is sanitised afterwards, never trusted on its own.
     """
-    if "://" not in html and "www." not in html.lower():
+    if not _url_in_text(html):
         return html
+    return _link_urls(html)
+
+
+def _url_in_text(html: str) -> bool:
+    """Whether a ``://`` or ``www.`` stands outside every tag (most links of tagged
+    comments are in an ``href`` only). Tags are what :data:`_ANY_TAG` matches."""
+    lowered = html.lower()
+    for needle in ("://", "www."):
+        at = lowered.find(needle)
+        while at != -1:
+            opened = html.rfind("<", 0, at) > html.rfind(">", 0, at)
+            closes = html.find(">", at)
+            in_tag = opened and closes != -1 and html.find("<", at, closes) == -1
+            if not in_tag:
+                return True
+            at = lowered.find(needle, at + 1)
+    return False
+
+
+def _link_urls(html: str) -> str:
+    """:func:`make_clickable` without its shortcut."""
     out: list[str] = []
     skipping = 0
     position = 0
@@ -266,6 +287,8 @@ _URL_SAFE = "/:?#[]@!$&'*+,;=%~-._"
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]")
 _SCRIPTISH_SCHEME = re.compile(r"(javascript|vbscript|livescript)(:)", re.IGNORECASE)
+# What quote() leaves alone with safe=_URL_SAFE: ASCII letters, digits, "_.-~" and those.
+_URL_AS_IS = re.compile(r"[A-Za-z0-9_.\-~" + re.escape(_URL_SAFE) + r"]*")
 
 
 def safe_url(url: object, schemes: frozenset[str] = WEB_SCHEMES) -> str | None:
@@ -295,9 +318,15 @@ def safe_url(url: object, schemes: frozenset[str] = WEB_SCHEMES) -> str | None:
         return None
     if len(rest.strip("/")) == 0:
         return None
-    encoded = quote(_CONTROL_OR_SPACE.sub(" ", rest), safe=_URL_SAFE, errors="replace")
-    encoded = _SCRIPTISH_SCHEME.sub(r"\1%3A", encoded)
+    encoded = _SCRIPTISH_SCHEME.sub(r"\1%3A", _percent_encode(rest))
     return f"{scheme}:{encoded}"
+
+
+def _percent_encode(text: str) -> str:
+    """Percent-encode what does not belong raw in a published URL (see _URL_SAFE)."""
+    if _URL_AS_IS.fullmatch(text):  # quote() would change nothing (most URLs)
+        return text
+    return quote(_CONTROL_OR_SPACE.sub(" ", text), safe=_URL_SAFE, errors="replace")
 
 
 # --------------------------------------------------------------------------- sanitiser
