@@ -34,7 +34,7 @@ def test_benchmark_report_on_a_tiny_export(tmp_path: Path) -> None:
         "archive --format markdown --jobs 2",
     ):
         assert case in text
-    assert "45 comments" in text and "beyond html2text" in text
+    assert "45 comments" in text and "against html2text alone" in text
     assert "`wpmigrate --help` starts in" in text
 
 
