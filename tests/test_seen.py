@@ -36,11 +36,27 @@ def test_seen_posts_is_a_dict(entries: list[tuple[int, int]]) -> None:
 
 def test_a_million_keys_stay_compact() -> None:
     seen = SeenKeys()
-    for number in range(200_000):
-        assert seen.add(number // 7, number)
-    assert not seen.add(0, 0) and not seen.add(199_999 // 7, 199_999)
-    table = seen._table
-    assert len(table._keys) * 8 <= 200_000 * 8 * 3  # at most two-thirds full, 8 bytes a slot
+    for post_id in range(200_000 // 8):  # items of eight comments, as the reader adds them
+        assert seen.add_many(post_id, list(range(post_id * 8, post_id * 8 + 8))) == [True] * 8
+    assert not seen.add(0, 0) and not seen.add(24_999, 199_999) and seen.add(0, 8)
+    # 8 bytes a comment id, 16 a block, the post table at most two-thirds full.
+    blocks = len(seen._starts) + len(seen._previous)
+    table = len(seen._last._keys) + len(seen._last._values)
+    assert (len(seen._ids) + blocks + table) * 8 <= 200_000 * 16
+    assert not seen._hot and not seen._big and not seen._last_other
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([1, 2, -3]), st.lists(IDS, max_size=6)), max_size=60))
+def test_posts_read_many_times_are_remembered(posts: list[tuple[int, list[int]]]) -> None:
+    # Few posts repeated in many items: the chains of blocks, then a set of their own.
+    seen, model = SeenKeys(), set()
+    for post_id, comment_ids in posts:
+        expected = []
+        for comment_id in comment_ids:
+            expected.append((post_id, comment_id) not in model)
+            model.add((post_id, comment_id))
+        assert seen.add_many(post_id, comment_ids) == expected
 
 
 @settings(max_examples=300, deadline=None)

@@ -240,12 +240,28 @@ def _replace_empty_folder(staging: str, out_dir: str) -> bool:
     return True
 
 
-def _stage(staging: str, relative: str, data: bytes) -> None:
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+
+
+def _stage(staging: str, relative: str, data: bytes, folders: set[str]) -> None:
+    """Write one new file under ``staging``; ``folders`` remembers those made already.
+
+    os.open/os.write rather than open(): a buffered file object costs four more
+    system calls a file (and a folder check each), felt over thousands of posts.
+    """
     path = os.path.join(staging, *relative.split("/"))
+    folder = os.path.dirname(path)
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "xb") as handle:
-            handle.write(data)
+        if folder not in folders:
+            os.makedirs(folder, exist_ok=True)
+            folders.add(folder)
+        handle = os.open(path, _NEW_FILE, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(handle, view) :]
+        finally:
+            os.close(handle)
     except OSError as exc:
         raise OutputError(f"{relative}: cannot write: {exc.strerror or exc}") from exc
 
@@ -403,6 +419,7 @@ class ArchiveWriter:
         self._indexes = index_names(options.fmt)
         self._namer = PostNamer(EXTENSIONS[options.fmt], options.layout, reserved=self._indexes)
         self._spool: BinaryIO | None = None
+        self._folders: set[str] = set()
 
     def __enter__(self) -> ArchiveWriter:
         _prepare_folder(self.out_dir)
@@ -425,7 +442,7 @@ class ArchiveWriter:
         """Name one post's file and stage it; its path relative to the folder."""
         assert self._spool is not None, "use ArchiveWriter as a context manager"
         path = self._namer.name(post.post)
-        _stage(self.staging, path, post.data)
+        _stage(self.staging, path, post.data, self._folders)
         entry = index_entry({"post": post.post}, path, post.comment_count)
         try:
             self._spool.write(orjson.dumps(entry) + b"\n")

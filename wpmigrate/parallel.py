@@ -15,7 +15,6 @@ the posts already delivered, exactly as the reader's own fast path does.
 
 from __future__ import annotations
 
-import functools
 import multiprocessing
 import os
 import pickle
@@ -181,18 +180,19 @@ def run_unit(unit: Unit, folder: str, stage: Stage | None = None) -> UnitResult:
         chunks = _unit_chunks(unit)
         with open(frames, "wb", buffering=1 << 20) as out:
             for post in reader.posts_from(chunks(), unit.name, chunks):
-                summary = post.summary()
-                records = [comment_record(c, summary, embed=False) for c in post.comments]
-                blob = orjson.dumps([summary, records])
+                summary, records = _group_of(post)
                 if stage is not None:
                     # What the main process needs unless deduplication changes the
-                    # post: its ids, statuses and types (the full records stay on disk).
+                    # post: its ids, statuses and types. (When it does, the main
+                    # process reads the post again: see _Replay.)
                     light = [[r["id"], r["status"], r["type"]] for r in records]
                     head = orjson.dumps([summary, light])
+                    blob = b""
                     for record in records:
                         record["post"] = summary
                     done = pickle.dumps(stage(summary, records), pickle.HIGHEST_PROTOCOL)
                 else:
+                    blob = orjson.dumps([summary, records])
                     head = done = b""
                 for part in (head, blob, done):
                     out.write(_FRAME.pack(len(part)))
@@ -212,6 +212,47 @@ def run_unit(unit: Unit, folder: str, stage: Stage | None = None) -> UnitResult:
     return result
 
 
+def _group_of(post: Any) -> Group:
+    """A post as the reader gives it, as its summary and comment records."""
+    summary = post.summary()
+    return summary, [comment_record(c, summary, embed=False) for c in post.comments]
+
+
+class _Replay:
+    """A unit's posts read again in the main process, in order, on demand.
+
+    Workers that stage posts do not write the full records: the main process
+    needs them only for a post that deduplication across ranges changed, which
+    is rare. Then the unit is read again, as the worker read it, up to that post;
+    later posts of the unit continue the same read, so a unit is read at most
+    twice however many of its posts need it.
+    """
+
+    def __init__(self, unit: Unit) -> None:
+        self.unit = unit
+        self._posts: Iterator[Any] | None = None
+        self._position = 0
+
+    def group(self, position: int) -> Group:
+        """The group of the unit's post number ``position`` (counting from 0)."""
+        if self._posts is None:
+            chunks = _unit_chunks(self.unit)
+            self._posts = ExportReader().posts_from(chunks(), self.unit.name, chunks)
+        while True:
+            post = next(self._posts)
+            self._position += 1
+            if self._position > position:
+                summary, records = _group_of(post)
+                for record in records:
+                    record["post"] = summary
+                return summary, records
+
+    def close(self) -> None:
+        """Let go of the read (a generator holding the file open)."""
+        if self._posts is not None:
+            self._posts.close()  # type: ignore[attr-defined]
+
+
 def _header_bytes(unit: Unit) -> bytes:
     with open(unit.path, "rb") as handle:
         return handle.read(unit.header_end)
@@ -219,18 +260,18 @@ def _header_bytes(unit: Unit) -> bytes:
 
 @dataclass
 class _Frame:
-    """One post as a worker wrote it: its summary, its comments in brief, the rest raw."""
+    """One post as a worker wrote it: its summary, its comments in brief, its stage's result."""
 
     summary: dict[str, Any]
     light: list[list[Any]]
-    """``[id, status, type]`` per comment (empty when the full records are loaded)."""
-    blob: Callable[[], bytes]
-    """Reads the full records' JSON (from disk: most posts never need it)."""
+    """``[id, status, type]`` per comment (with a stage; else empty)."""
+    data: bytes
+    """The full records' JSON (without a stage; else empty)."""
     done: bytes
 
     def group(self) -> Group:
-        """The post with its full records."""
-        summary, records = orjson.loads(self.blob())
+        """The post with its full records (frames written without a stage)."""
+        summary, records = orjson.loads(self.data)
         for record in records:
             record["post"] = summary
         return summary, records
@@ -242,33 +283,19 @@ class _Frame:
 
 
 def _frames(path: str) -> Iterator[_Frame]:
-    """Each post a worker wrote (its full records are read from disk only if needed)."""
+    """Each post a worker wrote, in order."""
     with open(path, "rb") as handle:
 
-        def size() -> int:
-            return int(_FRAME.unpack(handle.read(_FRAME.size))[0])
-
-        def blob_at(offset: int, length: int) -> bytes:
-            back = handle.tell()
-            handle.seek(offset)
-            data = handle.read(length)
-            handle.seek(back)
-            return data
+        def part() -> bytes:
+            return handle.read(int(_FRAME.unpack(handle.read(_FRAME.size))[0]))
 
         while handle.peek(1):
-            head = handle.read(size())
-            length = size()
+            head, data, done = part(), part(), part()
             if head:
                 summary, light = orjson.loads(head)
-                offset = handle.tell()
-                handle.seek(length, os.SEEK_CUR)
-                blob = functools.partial(blob_at, offset, length)
             else:  # no stage: the full records are what is wanted
-                data = handle.read(length)
                 summary, light = orjson.loads(data)[0], []
-                blob = functools.partial(bytes, data)
-            done = handle.read(size())
-            yield _Frame(summary, light, blob, done)
+            yield _Frame(summary, light, data, done)
 
 
 def splittable(source: Source) -> bool:
@@ -355,7 +382,7 @@ class ParallelReader:
                 else:
                     # Lazily: the first parts are taken while later ones are read.
                     done = (next(results) for _ in source_units)
-                    yield from self._source(source, done, stage)
+                    yield from self._source(source, source_units, done, stage)
                     for _unused in done:
                         pass  # parts left after a serial re-read: keep results aligned
         finally:
@@ -364,13 +391,17 @@ class ParallelReader:
             shutil.rmtree(self.folder, ignore_errors=True)
 
     def _source(
-        self, source: Source, results: Iterable[UnitResult], stage: Stage | None
+        self,
+        source: Source,
+        units: list[Unit],
+        results: Iterable[UnitResult],
+        stage: Stage | None,
     ) -> Iterator[tuple[Group, Any]]:
         ids = self.reader._synthetic_ids
         ids_at_start = ids.next_id
         repairs_at_start = Repairs(self.reader.repairs)
         delivered = 0
-        for position, result in enumerate(results):
+        for position, (unit, result) in enumerate(zip(units, results, strict=False)):
             # Only a serial read can number items without ids after others did.
             foreign_ids = result.synthetic_ids and (position or ids.next_id != -1)
             if result.failed or foreign_ids:
@@ -383,7 +414,8 @@ class ParallelReader:
             self.reader.repairs.update(result.repairs)
             ids.next_id -= result.synthetic_ids
             dedupe = self.reader.deduper
-            for frame in _frames(result.frames):
+            replay = _Replay(unit)
+            for number, frame in enumerate(_frames(result.frames)):
                 summary = frame.summary
                 if stage is None:
                     group = frame.group()
@@ -399,8 +431,9 @@ class ParallelReader:
                     yield frame.brief(), pickle.loads(frame.done)
                 else:
                     # A repeat across ranges: what the worker staged included it.
-                    group = _only_fresh(frame.group(), fresh)
+                    group = _only_fresh(replay.group(number), fresh)
                     yield group, stage(*group)
+            replay.close()
             delivered += result.posts_read
             os.unlink(result.frames)
             if self.advance is not None:

@@ -2,10 +2,10 @@
 
 Deduplicating comments by (post id, comment id) means remembering every key
 read. A Python ``set`` of those keys costs about 80 bytes each: 40 MB for a
-1 GB export. These open-addressing tables keep the keys in ``array`` storage,
-8 bytes a slot at most two-thirds full, about 12 bytes a key, so memory grows
-with the export by a sixth of what a set would take. Keys that do not fit
-(negative synthetic ids, ids beyond 32 bits) go to an ordinary set: they are rare.
+1 GB export. Here comment ids are kept in ``array`` storage, 8 bytes
+each, found through an open-addressing table of posts (see :class:`SeenKeys`),
+so memory grows with the export by a tenth of what a set would take. What does
+not fit (ids beyond 64 bits) goes to an ordinary set: it is rare.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ _EMPTY = 0
 _MULTIPLIER = 0x9E3779B97F4A7C15  # Fibonacci hashing: spreads consecutive ids
 _WORD = (1 << 64) - 1
 _LIMIT = 1 << 32
+_INT64_MIN, _INT64_END = -(1 << 63), 1 << 63
 
 
 def _pack(first: int, second: int) -> int | None:
@@ -76,56 +77,89 @@ class _Table:
 
 
 class SeenKeys:
-    """A set of (post id, comment id) pairs."""
+    """A set of (post id, comment id) pairs, kept post by post.
+
+    Every new comment id goes into one ``array('q')`` (8 bytes a comment), each
+    item's as a block; a table maps a post id to its latest block, and the
+    blocks of one post are chained. Nearly every item is the first of its post:
+    then only the table is probed, whatever the number of comments. An item
+    repeating a post checks its ids against that post's earlier blocks, and a
+    post repeated again and again gets a set of its own (no quadratic reading).
+    """
+
+    _HOT_AFTER = 8
+    """Blocks after which a post's ids are kept in a set."""
 
     def __init__(self) -> None:
-        self._table = _Table()
-        self._other: set[tuple[int, int]] = set()
+        self._ids = array("q")
+        self._starts = array("q")
+        self._previous = array("q")
+        """Per block: where its ids start in ``_ids``, and the post's block before (-1)."""
+        self._last = _Table(with_values=True)
+        """Packed post id -> its latest block + 1."""
+        self._last_other: dict[int, int] = {}
+        """The same for post ids the table cannot pack."""
+        self._hot: dict[int, set[int]] = {}
+        self._big: set[tuple[int, int]] = set()
+        """Pairs whose comment id does not fit 64 signed bits."""
 
     def add_many(self, post_id: int, comment_ids: list[int]) -> list[bool]:
-        """Remember the pairs of one post; for each, whether it was new.
-
-        The same as :meth:`add` for each, with the probing inlined: this runs for
-        every comment of the export, and a call per key doubled its cost.
-        """
-        if not 0 <= post_id < _LIMIT - 1:
-            return [self.add(post_id, comment_id) for comment_id in comment_ids]
-        table = self._table
-        base = (post_id << 32) + 1  # + comment id: the key _pack makes
-        flags = []
-        for comment_id in comment_ids:
-            if not 0 <= comment_id < _LIMIT:
-                flags.append(self.add(post_id, comment_id))
-                continue
-            key = base + comment_id
-            keys = table._keys
-            bits = table._bits
-            mask = (1 << bits) - 1
-            index = ((key * _MULTIPLIER) & _WORD) >> (64 - bits)
-            while True:
-                found = keys[index]
-                if found == key:
-                    flags.append(False)
-                    break
-                if found == _EMPTY:
-                    keys[index] = key
-                    table._used += 1
-                    if table._used * 3 > 2 << bits:
-                        table._grow()
-                    flags.append(True)
-                    break
-                index = (index + 1) & mask
+        """Remember the pairs of one item; for each, whether it was new."""
+        key = _pack(0, post_id)
+        found = self._last.get(key) if key is not None else self._last_other.get(post_id)
+        last = (found or 0) - 1
+        fits = not comment_ids or (min(comment_ids) >= _INT64_MIN and max(comment_ids) < _INT64_END)
+        if last < 0 and fits and len(set(comment_ids)) == len(comment_ids):
+            flags, fresh = [True] * len(comment_ids), comment_ids  # the common case
+        else:
+            hot = self._hot.get(post_id)
+            taken = hot if hot is not None else self._earlier(last)
+            flags, fresh = [], []
+            for comment_id in comment_ids:
+                if _INT64_MIN <= comment_id < _INT64_END:
+                    new = comment_id not in taken
+                    if new:
+                        taken.add(comment_id)
+                        fresh.append(comment_id)
+                else:
+                    pair = (post_id, comment_id)
+                    new = pair not in self._big
+                    self._big.add(pair)
+                flags.append(new)
+            if hot is not None:
+                return flags  # the set holds them
+        if fresh:
+            block = len(self._starts)
+            self._starts.append(len(self._ids))
+            self._previous.append(last)
+            self._ids.extend(fresh)
+            if key is not None:
+                self._last.put(key, block + 1)
+            else:
+                self._last_other[post_id] = block + 1
+            if self._chain_length(block) >= self._HOT_AFTER:
+                self._hot[post_id] = self._earlier(block)
         return flags
 
     def add(self, post_id: int, comment_id: int) -> bool:
         """Remember a pair; whether it was new."""
-        key = _pack(post_id, comment_id)
-        if key is None:
-            pair = (post_id, comment_id)
-            new = pair not in self._other
-            self._other.add(pair)
-            return new
-        return self._table.put(key)
+        return self.add_many(post_id, [comment_id])[0]
+
+    def _earlier(self, block: int) -> set[int]:
+        """The ids of ``block`` and the blocks before it of the same post."""
+        ids: set[int] = set()
+        while block >= 0:
+            end = self._starts[block + 1] if block + 1 < len(self._starts) else len(self._ids)
+            ids.update(self._ids[self._starts[block] : end])
+            block = self._previous[block]
+        return ids
+
+    def _chain_length(self, block: int) -> int:
+        length = 0
+        while block >= 0 and length < self._HOT_AFTER:
+            length += 1
+            block = self._previous[block]
+        return length
 
 
 class SeenPosts:
