@@ -181,6 +181,7 @@ _MARK_KIND = {
 _FENCE_START = re.compile(r"^((?:> ?)*)([`~]{3})")
 _MARKS_ONLY = re.compile(r"^((?:> ?)*)[ \t]*([*_~`])(?:[ \t]*\2)+[ \t]*$")
 _BLANK_RUNS = re.compile(r"\n{3,}")
+_LINE_MARKS = re.compile(r"^[ \t]*(?:> ?)*[ \t]*[*_~`]", re.MULTILINE)
 
 
 def _converter_class() -> type:
@@ -343,10 +344,11 @@ def comment_markdown(content: object) -> str:
 # comments, and text; the only references are nh3's (&amp; &lt; &gt; &quot;
 # &nbsp;) and _defuse_text's (&#58; &#61;).
 _REFERENCE = r"&(?:amp|lt|gt|quot|nbsp|#58|#61);"
-_SANITISED_TOKEN = re.compile(
-    rf'<(/?)([a-z][a-z0-9]*)((?:\s+[a-z][a-z0-9-]*="(?:[^"<&]|{_REFERENCE})*")*)\s*/?>'
-    rf"|(?:[^<&]|{_REFERENCE})+"
-)
+_TAG = rf'<(/?)([a-z][a-z0-9]*)((?:\s+[a-z][a-z0-9-]*="(?:[^"<&]++|{_REFERENCE})*+")*+)\s*/?>'
+_TEXT = rf"((?:[^<&]++|{_REFERENCE})++)"
+_SANITISED_TOKEN = re.compile(f"{_TAG}|{_TEXT}")
+# The whole document in those tokens (possessive: no backtracking when it is not).
+_SANITISED = re.compile(f"(?:{_TAG}|{_TEXT})*+")
 _ATTRIBUTE = re.compile(r'([a-z][a-z0-9-]*)="([^"]*)"')
 
 
@@ -363,23 +365,19 @@ def _sanitised_markdown(html: str) -> str:
     html = _drop_empty_inline(html)
     converter = _converter()
     converter.start = True  # as html2text's handle() starts
-    at = 0
-    for token in _SANITISED_TOKEN.finditer(html):
-        if token.start() != at:  # not the sanitiser's HTML after all
-            return html_to_markdown(html)
-        at = token.end()
-        name = token.group(2)
-        if name is None:
-            text = token.group(0)
-            converter.handle_data(html_module.unescape(text) if "&" in text else text)
-        elif token.group(1):
-            converter.handle_endtag(name)
-        else:
-            attributes = token.group(3)
-            pairs = _ATTRIBUTE.findall(attributes) if attributes else []
-            converter.handle_starttag(name, [(k, html_module.unescape(v)) for k, v in pairs])
-    if at != len(html):
+    if not _SANITISED.fullmatch(html):  # not the sanitiser's HTML after all
         return html_to_markdown(html)
+    data, unescape = converter.handle_data, html_module.unescape
+    starttag, endtag = converter.handle_starttag, converter.handle_endtag
+    for slash, name, attributes, text in _SANITISED_TOKEN.findall(html):
+        if text:
+            data(unescape(text) if "&" in text else text)
+        elif slash:
+            endtag(name)
+        elif attributes:
+            starttag(name, [(k, unescape(v)) for k, v in _ATTRIBUTE.findall(attributes)])
+        else:
+            starttag(name, [])
     return _finish(converter.optwrap(converter.finish()))
 
 
@@ -421,14 +419,17 @@ def _finish(text: str) -> str:
 
 def _tidy(text: str) -> str:
     lines = []
+    # (Both rules below need a mark at a line's start: most texts have none.)
+    marks = _LINE_MARKS.search(text) is not None
     for raw in text.split("\n"):
         hard_break = raw.endswith("  ") and raw.strip() != ""
         line = raw.strip(" \t")
-        if _MARKS_ONLY.match(line):
-            continue  # only emphasis marks left: a thematic break, not content
-        fence = _FENCE_START.match(line)
-        if fence:
-            line = f"{fence.group(1)}\\{line[len(fence.group(1)) :]}"
+        if marks:
+            if _MARKS_ONLY.match(line):
+                continue  # only emphasis marks left: a thematic break, not content
+            fence = _FENCE_START.match(line)
+            if fence:
+                line = f"{fence.group(1)}\\{line[len(fence.group(1)) :]}"
         lines.append(line + "  " if hard_break else line)
     text = _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip("\n")
     # A hard break needs a next line in the same paragraph; elsewhere drop it.
