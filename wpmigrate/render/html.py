@@ -140,8 +140,14 @@ def _autop_full(text: str, shortcut: bool = True) -> str:
         text = _PRE.sub(hold, text)
         lowered = text.lower()
     has_br = "<br" in lowered
-    text = _DOUBLE_BR.sub("\n\n", text + "\n") if has_br else text + "\n"
     blocks = not shortcut or not _BLOCK_NAMES.isdisjoint(_TAG_NAMES.findall(lowered))
+    if not (blocks or has_br or pres):
+        # Inline tags and no <br>: no rule about tags can add or remove a break,
+        # so the plain-text rules give the same paragraphs (a property test checks).
+        if _TAG_WITH_NEWLINE.search(text):
+            text = _ANY_TAG.sub(lambda tag: tag.group(0).replace("\n", " "), text)
+        return _autop_plain(text)
+    text = _DOUBLE_BR.sub("\n\n", text + "\n") if has_br else text + "\n"
     if blocks:
         text = _BLOCK_OPEN.sub(r"\n\n\1", text)
         text = _BLOCK_CLOSE.sub(r"\1\n\n", text)
