@@ -389,7 +389,7 @@ def _defuse_text(html: str) -> str:
     after nh3 (``on…`` attributes are gone), and inside an attribute value the
     references decode back to the same characters, so links keep working.
     """
-    if _has_script_scheme(html.lower()):
+    if ":" in html and _has_script_scheme(html.lower()):
         html = _SCRIPTISH_TEXT.sub(lambda m: m.group(0)[:-1] + "&#58;", html)
     if "=" in html and _has_handler(html):
         html = _HANDLER_TEXT.sub(r"\1\2&#61;", html)
