@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,14 +46,20 @@ class Run:
     note: str = ""
 
 
-def measure(name: str, command: list[str], repeat: int = 1, note: str = "") -> Run:
-    """Best wall time and the peak RSS of ``command`` over ``repeat`` runs."""
+def measure(
+    name: str, command: list[str] | Callable[[int], list[str]], repeat: int = 1, note: str = ""
+) -> Run:
+    """Best wall time and the peak RSS of ``command`` over ``repeat`` runs.
+
+    ``command`` may be a function of the run's number (e.g. a new output folder
+    for each run, as a user's first run writes into an empty one)."""
     best = None
     peak = 0.0
-    for _ in range(repeat):
+    for number in range(repeat):
+        argv = command(number) if callable(command) else command
         with tempfile.TemporaryFile() as errors:
             start = time.perf_counter()
-            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
+            process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=errors)
             _pid, status, usage = os.wait4(process.pid, 0)
             elapsed = time.perf_counter() - start
             process.returncode = os.waitstatus_to_exitcode(status)
@@ -96,6 +103,18 @@ def conversion_seconds(path: Path) -> tuple[float, float, float, int]:
     return float(convert), float(unwrapped), float(wrapped), int(bodies)
 
 
+def archive(work: Path, path: Path, fmt: str, *options: str) -> Callable[[int], list[str]]:
+    """``wpmigrate archive`` into a new folder for each run (a user's first run writes
+    into an empty one; replacing a previous archive adds the deletion of its files)."""
+
+    def command(number: int) -> list[str]:
+        folder = work / "-".join([fmt, *options, str(number)]).replace("--", "")
+        target = ["-o", str(folder), "--format", fmt, *options]
+        return [*WPMIGRATE, "archive", str(path), "-q", *target]
+
+    return command
+
+
 def speed(
     path: Path, stats: dict[str, int], jobs: int, repeat: int
 ) -> tuple[list[Run], dict[str, float]]:
@@ -106,53 +125,15 @@ def speed(
             measure("floor: lxml iterparse", [PYTHON, str(HERE / "floor.py"), str(path)], repeat),
             measure("extract", [*WPMIGRATE, "extract", str(path), "-q"], repeat),
             measure("thread", [*WPMIGRATE, "thread", str(path), "-q"], repeat),
-            measure(
-                "archive --format json",
-                [
-                    *WPMIGRATE,
-                    "archive",
-                    str(path),
-                    "-q",
-                    "--force",
-                    "-o",
-                    str(work / "json"),
-                    "--format",
-                    "json",
-                ],
-                repeat,
-            ),
+            measure("archive --format json", archive(work, path, "json"), repeat),
             measure(
                 "archive --format markdown --jobs 1",
-                [
-                    *WPMIGRATE,
-                    "archive",
-                    str(path),
-                    "-q",
-                    "--force",
-                    "-o",
-                    str(work / "md1"),
-                    "--format",
-                    "markdown",
-                    "--jobs",
-                    "1",
-                ],
+                archive(work, path, "markdown", "--jobs", "1"),
                 repeat,
             ),
             measure(
                 f"archive --format markdown --jobs {jobs}",
-                [
-                    *WPMIGRATE,
-                    "archive",
-                    str(path),
-                    "-q",
-                    "--force",
-                    "-o",
-                    str(work / "mdn"),
-                    "--format",
-                    "markdown",
-                    "--jobs",
-                    str(jobs),
-                ],
+                archive(work, path, "markdown", "--jobs", str(jobs)),
                 repeat,
             ),
         ]
