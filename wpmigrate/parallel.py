@@ -4,8 +4,9 @@ A plain export file is cut at ``<item>`` boundaries into as many ranges as
 there are jobs; each range is read by a worker process as a document of its
 own (the export's header, the range, and closing tags), and several exports
 (a WordPress.com zip's parts) are read by different workers. Workers hand back
-each post's records; the main process takes them in file order, so the output
-is the same as a serial read.
+each post's records, or, when a command's per-post stage runs in them, the
+stage's result and the comments' ids; the main process takes them in file
+order, so the output is the same as a serial read.
 
 It is an optimisation, never a different answer: whenever a range cannot be
 taken as read alone (it failed to parse, or it needed ids only a serial read can
