@@ -446,3 +446,17 @@ def test_sanitised_html_converts_the_same_without_htmlparser(pieces: list[str]) 
 )
 def test_html_the_sanitiser_would_not_write_takes_the_long_way(html: str) -> None:
     assert _sanitised_markdown(html) == html_to_markdown(html)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=30),
+        st.text(alphabet="aoOnN cript:=Sscr\u2028\x85\x7f\ufeff<>{\"\\é\t\n", max_size=20),
+    )
+)
+def test_yaml_string_shortcut_changes_nothing(text: str) -> None:
+    from wpmigrate.render import markdown as module
+
+    quoted = json.dumps(module._SURROGATE.sub("\ufffd", text), ensure_ascii=False)
+    assert yaml_string(text) == module._YAML_ESCAPE.sub(module._yaml_escape, quoted)

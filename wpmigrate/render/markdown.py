@@ -43,11 +43,12 @@ converter through a regex tokeniser instead of its HTML parser.
 from __future__ import annotations
 
 import html as html_module
-import json
 import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+
+import orjson
 
 from .html import autop_paragraphs, comment_html, plain_text, safe_url
 
@@ -142,6 +143,10 @@ _YAML_ESCAPE = re.compile(
 )
 
 
+# What _YAML_ESCAPE can match starts with one of these (a superset, searched fast).
+_YAML_SPECIAL = re.compile(r"[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff<>{=]|(?i:script)")
+
+
 def _yaml_escape(match: re.Match[str]) -> str:
     text = match.group(0)
     return text[:-1] + f"\\u{ord(text[-1]):04x}"
@@ -156,7 +161,10 @@ def yaml_string(value: object) -> str:
     "Tom: \"\u003cb\u003e\" #1"
     """
     text = _SURROGATE.sub("\ufffd", str(value))
-    return _YAML_ESCAPE.sub(_yaml_escape, json.dumps(text, ensure_ascii=False))
+    quoted = orjson.dumps(text).decode()  # json.dumps(text, ensure_ascii=False), sooner
+    if _YAML_SPECIAL.search(quoted) is None:  # most titles and names: nothing to escape
+        return quoted
+    return _YAML_ESCAPE.sub(_yaml_escape, quoted)
 
 
 def _yaml_scalar(value: Any) -> str:
