@@ -16,8 +16,8 @@ the same comments, three timings (each the best of ``--repeat`` passes):
   wrapping at 78 columns), for comparison with tools that call it that way.
 
 wpmigrate does not call html2text for every comment (plain text needs no HTML
-parser), so timing its own calls would flatter it less the faster it got: the
-baseline is html2text on everything instead.
+parser), so a ratio to its own html2text calls would grow as it skipped more of
+them, whatever the speed: the baseline is html2text on everything instead.
 """
 
 from __future__ import annotations
