@@ -475,18 +475,32 @@ def _escape_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def read_comment(content: object) -> tuple[str, str | None]:
+    """A stored comment made ready for the rules: ``(text, plain)``.
+
+    ``text`` is ``""`` when there is nothing to show, with lone surrogates
+    replaced otherwise (possible in JSON input; nh3 needs valid Unicode);
+    ``plain`` is :func:`plain_text` of it, ``None`` when it needs the HTML rules.
+    """
+    if not isinstance(content, str) or not content.strip():
+        return "", None
+    if not content.isascii() and _SURROGATE.search(content):
+        content = _SURROGATE.sub("\ufffd", content)
+    return content, plain_text(content)
+
+
+def tagged_html(text: str) -> str:
+    """:func:`comment_html` of a comment that is not plain text (see :func:`read_comment`)."""
+    return sanitise(wpautop(make_clickable(text)))
+
+
 def comment_html(content: object) -> str:
     """A stored comment as publishable HTML: links made, paragraphs applied, sanitised.
 
     >>> comment_html('Hi<script>alert(1)</script>\\n<a href="javascript:x" onclick="y">z</a>')
     '<p>Hi<br>\\n<a rel="nofollow ugc">z</a></p>'
     """
-    if not isinstance(content, str) or not content.strip():
-        return ""
-    if not content.isascii() and _SURROGATE.search(content):
-        # possible in JSON input; nh3 needs valid Unicode
-        content = _SURROGATE.sub("\ufffd", content)
-    plain = plain_text(content)
+    text, plain = read_comment(content)
     if plain is not None:
         # Plain text (most comments): wpautop adds the only tags, and the
         # sanitiser would only decode the references, then escape &, <, > and
@@ -494,4 +508,4 @@ def comment_html(content: object) -> str:
         # this against the full path).
         html = wpautop(_escape_text(plain)).replace("<br />", "<br>").replace("\xa0", "&nbsp;")
         return _defuse_text(html)
-    return sanitise(wpautop(make_clickable(content)))
+    return tagged_html(text) if text else ""

@@ -50,7 +50,7 @@ from typing import Any
 
 import orjson
 
-from .html import autop_paragraphs, comment_html, plain_text, safe_url
+from .html import autop_paragraphs, read_comment, safe_url, tagged_html
 
 DEFAULT_MAX_DEPTH = 10
 PING_TYPES = frozenset({"pingback", "trackback"})
@@ -344,13 +344,10 @@ def comment_markdown(content: object) -> str:
     converter by :func:`_sanitised_markdown`. tests/test_render_markdown.py checks
     both give the same text as the long way.
     """
-    if isinstance(content, str) and content.strip():
-        if not content.isascii():
-            content = _SURROGATE.sub("\ufffd", content)  # as comment_html does
-        plain = plain_text(content)
-        if plain is not None:
-            return _plain_markdown(plain)
-    return _sanitised_markdown(comment_html(content))
+    text, plain = read_comment(content)
+    if plain is not None:
+        return _plain_markdown(plain)
+    return _sanitised_markdown(tagged_html(text)) if text else ""
 
 
 # What the sanitiser writes: lower-case tags with double-quoted attributes, no
