@@ -181,7 +181,7 @@ def run_unit(unit: Unit, folder: str, stage: Stage | None = None) -> UnitResult:
         chunks = _unit_chunks(unit)
         with open(frames, "wb", buffering=1 << 20) as out:
             for post in reader.posts_from(chunks(), unit.name, chunks):
-                summary, records = _group_of(post)
+                summary, records = _group_of(post, embed=stage is not None)
                 if stage is not None:
                     # What the main process needs unless deduplication changes the
                     # post: its ids, statuses and types. (When it does, the main
@@ -189,8 +189,6 @@ def run_unit(unit: Unit, folder: str, stage: Stage | None = None) -> UnitResult:
                     light = [[r["id"], r["status"], r["type"]] for r in records]
                     head = orjson.dumps([summary, light])
                     blob = b""
-                    for record in records:
-                        record["post"] = summary
                     done = pickle.dumps(stage(summary, records), pickle.HIGHEST_PROTOCOL)
                 else:
                     blob = orjson.dumps([summary, records])
@@ -213,10 +211,11 @@ def run_unit(unit: Unit, folder: str, stage: Stage | None = None) -> UnitResult:
     return result
 
 
-def _group_of(post: Any) -> Group:
-    """A post as the reader gives it, as its summary and comment records."""
+def _group_of(post: Any, embed: bool) -> Group:
+    """A post as the reader gives it: its summary and comment records (each holding
+    the summary as ``post`` if ``embed``: frames store it once per post instead)."""
     summary = post.summary()
-    return summary, [comment_record(c, summary, embed=False) for c in post.comments]
+    return summary, [comment_record(c, summary, embed=embed) for c in post.comments]
 
 
 class _Replay:
@@ -243,10 +242,7 @@ class _Replay:
             post = next(self._posts)
             self._position += 1
             if self._position > position:
-                summary, records = _group_of(post)
-                for record in records:
-                    record["post"] = summary
-                return summary, records
+                return _group_of(post, embed=True)
 
     def close(self) -> None:
         """Let go of the read (a generator holding the file open)."""
