@@ -144,18 +144,13 @@ def _autop_full(text: str, shortcut: bool = True) -> str:
     if not (blocks or has_br or pres):
         # Inline tags and no <br>: no rule about tags can add or remove a break,
         # so the plain-text rules give the same paragraphs (a property test checks).
-        if _TAG_WITH_NEWLINE.search(text):
-            text = _ANY_TAG.sub(lambda tag: tag.group(0).replace("\n", " "), text)
-        return _autop_plain(text)
+        return _autop_plain(_unbreak_tags(text))
     text = _DOUBLE_BR.sub("\n\n", text + "\n") if has_br else text + "\n"
     if blocks:
         text = _BLOCK_OPEN.sub(r"\n\n\1", text)
         text = _BLOCK_CLOSE.sub(r"\1\n\n", text)
         text = _HR.sub(r"\1\n\n", text)
-    # A newline inside a tag (<a\nhref=…>) is not a line break.
-    if _TAG_WITH_NEWLINE.search(text):  # (a callback per tag otherwise, for nothing)
-        text = _ANY_TAG.sub(lambda tag: tag.group(0).replace("\n", " "), text)
-    text = _trim_lines(text)
+    text = _trim_lines(_unbreak_tags(text))
     paragraphs = [part.strip("\n") for part in _PARAGRAPH_SPLIT.split(text)]
     text = "".join(f"<p>{part}</p>\n" for part in paragraphs if part.strip())
     text = _EMPTY_P.sub("", text)
@@ -197,6 +192,13 @@ def autop_paragraphs(text: str) -> list[str]:
     """The paragraphs :func:`wpautop` makes of text without a single tag, newlines kept."""
     parts = (part.strip("\n") for part in _PARAGRAPH_SPLIT.split(_trim_lines(text + "\n")))
     return [part for part in parts if part.strip()]
+
+
+def _unbreak_tags(text: str) -> str:
+    """A newline inside a tag (``<a\nhref=…>``) is not a line break: a space instead."""
+    if not _TAG_WITH_NEWLINE.search(text):  # (a callback per tag otherwise, for nothing)
+        return text
+    return _ANY_TAG.sub(lambda tag: tag.group(0).replace("\n", " "), text)
 
 
 def _autop_plain(text: str) -> str:
