@@ -175,12 +175,11 @@ def memory(sizes: list[str], seed: int) -> list[tuple[str, Run]]:
         path, _stats = export_for(size, seed)
         work = Path(tempfile.mkdtemp(prefix="wpmigrate-bench-"))
         try:
-            archive = [*WPMIGRATE, "archive", str(path), "-q", "--format", "json", "-o"]
             for name, command in (
                 ("extract", [*WPMIGRATE, "extract", str(path), "-q"]),
                 ("thread", [*WPMIGRATE, "thread", str(path), "-q"]),
-                ("archive --format json", [*archive, str(work / "a")]),
-                ("archive --format json --jobs 1", [*archive, str(work / "b"), "--jobs", "1"]),
+                ("archive --format json", archive(work, path, "json")),
+                ("archive --format json --jobs 1", archive(work, path, "json", "--jobs", "1")),
             ):
                 rows.append((size, measure(name, command)))
         finally:

@@ -194,7 +194,7 @@ _MARK_KIND = {
 _FENCE_START = re.compile(r"^((?:> ?)*)([`~]{3})")
 _MARKS_ONLY = re.compile(r"^((?:> ?)*)[ \t]*([*_~`])(?:[ \t]*\2)+[ \t]*$")
 _BLANK_RUNS = re.compile(r"\n{3,}")
-_LINE_MARKS = re.compile(r"^[ \t]*(?:> ?)*[ \t]*[*_~`]", re.MULTILINE)
+_MARK_AT_LINE_START = re.compile(r"^[ \t]*(?:> ?)*[ \t]*[*_~`]", re.MULTILINE)
 
 
 def _converter_class() -> type:
@@ -430,7 +430,7 @@ def _finish(text: str) -> str:
 def _tidy(text: str) -> str:
     lines = []
     # (Both rules below need a mark at a line's start: most texts have none.)
-    marks = _LINE_MARKS.search(text) is not None
+    marks = _MARK_AT_LINE_START.search(text) is not None
     for raw in text.split("\n"):
         hard_break = raw.endswith("  ") and raw.strip() != ""
         line = raw.strip(" \t")
