@@ -134,6 +134,26 @@ def invoke(args: Sequence[str | os.PathLike[str]], stdin: bytes | None = None) -
     return Run(result.exit_code, result.stdout_bytes, result.stderr)
 
 
+def error_line(run: Run, code: int) -> str:
+    """The one line a failed run prints: ``Error: …`` (and exit ``code``, no traceback)."""
+    assert run.exit_code == code, (run.exit_code, run.stderr)
+    assert "Traceback" not in run.stderr
+    lines = run.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), run.stderr
+    return lines[0]
+
+
+def preorder(forest: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every node of a ``thread`` forest in reading order (parents before replies),
+    written here without the package's own walkers, to check them."""
+    out, stack = [], list(reversed(forest))
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(reversed(node["replies"]))
+    return out
+
+
 @pytest.fixture
 def run_cli() -> Callable[..., Run]:
     """``run_cli(["extract", path, ...], stdin=None) -> Run``."""

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import preorder
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -50,14 +51,6 @@ def leftovers(folder: Path) -> list[str]:
     inside = [path.name for path in folder.rglob(f"{STAGING_PREFIX}*")]
     beside = [path.name for path in folder.parent.glob(f"{STAGING_PREFIX}*")]
     return inside + beside
-
-
-def walk(forest: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    stack = list(reversed(forest))
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(reversed(node["replies"]))
 
 
 # ---------------------------------------------------------------- goldens
@@ -98,7 +91,7 @@ def test_golden_markdown_reads_like_the_blog() -> None:
 def test_golden_json_has_the_thread_tree_and_sanitised_html() -> None:
     post = json.loads((GOLDEN / "json" / "day-11-confessions-of-a-complete-flake.json").read_text())
     assert list(post) == ["post", "comments", "stats"]
-    ids = [node["id"] for node in walk(post["comments"])]
+    ids = [node["id"] for node in preorder(post["comments"])]
     assert len(ids) == post["stats"]["kept"] == 21
     first = post["comments"][0]
     assert first["replies"][0]["content_html"] == (
@@ -376,7 +369,7 @@ def test_json_archive_html_is_publishable(rows: list[tuple[str, str, int, str]])
     record = {"post": {"id": 1}, "comments": thread(comments), "stats": {}}
     data = json.loads(render_json(record))
     seen = 0
-    for node in walk(data["comments"]):
+    for node in preorder(data["comments"]):
         seen += 1
         lowered = node["content_html"].lower()
         for needle in ("<script", "<iframe", "<img", "<svg", "<style", "javascript:"):
@@ -448,7 +441,7 @@ def test_every_public_comment_is_in_exactly_one_file(
     kept = Counter(
         node["id"]
         for line in threads.stdout.splitlines()
-        for node in walk(json.loads(line)["comments"])
+        for node in preorder(json.loads(line)["comments"])
     )
     assert sum(kept.values()) > 500
     out = tmp_path / "json"
@@ -457,7 +450,7 @@ def test_every_public_comment_is_in_exactly_one_file(
     files = {name: data for name, data in tree(out).items() if name != "index.json"}
     written: Counter[int] = Counter()
     for data in files.values():
-        written.update(node["id"] for node in walk(json.loads(data)["comments"]))
+        written.update(node["id"] for node in preorder(json.loads(data)["comments"]))
     assert written == kept
     index = json.loads((out / "index.json").read_text())
     assert sorted(entry["file"] for entry in index["posts"]) == sorted(files)

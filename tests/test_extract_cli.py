@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CUSTOMER_LOVE, QUIRKS, REPO, Run
+from conftest import CUSTOMER_LOVE, QUIRKS, REPO, Run, error_line
 
 Cli = Callable[..., Run]
 
@@ -57,15 +57,6 @@ def ok(run: Run) -> Run:
     return run
 
 
-def failed(run: Run, code: int) -> str:
-    """The one ``Error:`` line of a failed run."""
-    assert run.exit_code == code, (run.exit_code, run.stderr)
-    assert "Traceback" not in run.stderr
-    lines = run.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), run.stderr
-    return lines[0]
-
-
 # --- records ------------------------------------------------------------------------------------
 
 
@@ -104,7 +95,7 @@ def test_json_without_comments_is_an_empty_array(run_cli: Cli, tmp_path: Path) -
 @pytest.mark.parametrize("pretty", [[], ["--pretty"]])
 def test_json_stays_valid_after_a_data_error(run_cli: Cli, pretty: list[str]) -> None:
     run = run_cli(["extract", "--format", "json", *pretty, quirk("truncated.xml")])
-    line = failed(run, 4)
+    line = error_line(run, 4)
     assert [r["id"] for r in json.loads(run.text)] == [2901, 2902]
     assert re.match(rf"Error: {re.escape(str(quirk('truncated.xml')))}:\d+:\d+: ", line)
     assert "truncated" in line
@@ -205,7 +196,7 @@ def test_output_file(run_cli: Cli, tmp_path: Path) -> None:
 def test_output_file_is_not_replaced_without_force(run_cli: Cli, tmp_path: Path) -> None:
     out = tmp_path / "comments.jsonl"
     out.write_text("precious\n", encoding="utf-8")
-    line = failed(run_cli(["extract", "-o", out, CUSTOMER_LOVE]), 5)
+    line = error_line(run_cli(["extract", "-o", out, CUSTOMER_LOVE]), 5)
     assert line == f"Error: {out}: already exists (use --force to replace it)"
     assert out.read_text(encoding="utf-8") == "precious\n"
     ok(run_cli(["extract", "-o", out, "--force", CUSTOMER_LOVE]))
@@ -215,7 +206,7 @@ def test_output_file_is_not_replaced_without_force(run_cli: Cli, tmp_path: Path)
 
 def test_output_file_after_a_data_error_holds_what_was_read(run_cli: Cli, tmp_path: Path) -> None:
     out = tmp_path / "partial.json"
-    failed(run_cli(["extract", "--format", "json", "-o", out, quirk("truncated.xml")]), 4)
+    error_line(run_cli(["extract", "--format", "json", "-o", out, quirk("truncated.xml")]), 4)
     assert [r["id"] for r in json.loads(out.read_text(encoding="utf-8"))] == [2901, 2902]
 
 
@@ -228,7 +219,7 @@ def test_output_file_after_an_unreadable_input_holds_what_was_read(
     bad.write_bytes(gzip.compress(CUSTOMER_LOVE.read_bytes())[:-2000])
     out = tmp_path / "out" / "comments.json"
     out.parent.mkdir()
-    line = failed(run_cli(["extract", "--format", "json", "-o", out, CUSTOMER_LOVE, bad]), 3)
+    line = error_line(run_cli(["extract", "--format", "json", "-o", out, CUSTOMER_LOVE, bad]), 3)
     assert line.startswith(f"Error: {bad}: corrupt gzip data: ")
     assert os.listdir(out.parent) == ["comments.json"]
     records = json.loads(out.read_text(encoding="utf-8"))
@@ -388,7 +379,7 @@ def test_bad_input_is_one_clear_line_and_its_exit_code(
 ) -> None:
     make, code, message = BAD_INPUTS[case]
     path = make(tmp_path)
-    line = failed(run_cli(["extract", path]), code)
+    line = error_line(run_cli(["extract", path]), code)
     assert line.startswith("Error: " + message.format(p=path)), line
 
 
@@ -397,13 +388,13 @@ def test_an_error_in_a_later_file_comes_after_the_earlier_records(
 ) -> None:
     bad = write(tmp_path / "b.xml", RSS)
     run = run_cli(["extract", quirk("wxr-1.1.xml"), bad])
-    failed(run, 4)
+    error_line(run, 4)
     assert [r["id"] for r in run.records] == [31, 32]
 
 
 def test_a_missing_later_file_fails_before_any_output(run_cli: Cli, tmp_path: Path) -> None:
     run = run_cli(["extract", CUSTOMER_LOVE, tmp_path / "missing.xml"])
-    failed(run, 3)
+    error_line(run, 3)
     assert run.stdout == b""
 
 
@@ -413,7 +404,7 @@ def test_xxe_does_not_leak_a_local_file(run_cli: Cli, tmp_path: Path) -> None:
     data = (QUIRKS / "doctype-xxe.xml").read_bytes()
     doc = write(tmp_path / "x.xml", data.replace(b"file:///etc/passwd", secret.as_uri().encode()))
     run = run_cli(["extract", doc])
-    failed(run, 4)
+    error_line(run, 4)
     assert run.stdout == b""
     assert "TOP-SECRET" not in run.stderr
 

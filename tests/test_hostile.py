@@ -29,7 +29,7 @@ from typing import Any
 
 import orjson
 import pytest
-from conftest import FIXTURES, REPO, Run, invoke, load_script
+from conftest import FIXTURES, REPO, Run, error_line, invoke, load_script, preorder
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -60,28 +60,11 @@ def clean(run: Run) -> Run:
     return run
 
 
-def error_line(run: Run, code: int) -> str:
-    """The one line a failed run prints: ``Error: …``."""
-    assert run.exit_code == code, (run.exit_code, run.stderr)
-    assert "Traceback" not in run.stderr
-    lines = run.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), run.stderr
-    return lines[0]
-
-
 def files_under(folder: Path) -> list[str]:
     """Every file below ``folder`` (hidden ones too), relative, sorted."""
     if not folder.exists():
         return []
     return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-
-
-def walk(forest: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    stack = list(reversed(forest))
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(reversed(node["replies"]))
 
 
 def verified(export: Path, archive_dir: Path, **options: Any) -> list[str]:
@@ -588,7 +571,7 @@ def test_deep_chain_thread(large: Callable[[str], Path], tmp_path: Path) -> None
     out = tmp_path / "chain.jsonl"
     clean(invoke(["thread", "-q", path, "-o", out]))
     [record] = jsonl_file(out)
-    nodes = list(walk(record["comments"]))
+    nodes = list(preorder(record["comments"]))
     assert [n["id"] for n in nodes] == list(range(1, 10_001))
     assert [n["depth"] for n in nodes] == [*range(128), *[128] * (10_000 - 128)]
     assert record["stats"]["max_depth"] == 128 and record["stats"]["kept"] == 10_000

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 import pytest
+from conftest import preorder
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,15 +22,6 @@ def rec(cid: int, parent: int = 0, date: str | None = None) -> dict[str, Any]:
 def shape(forest: list[dict[str, Any]]) -> list[Any]:
     """(id, depth, [children]) nested, for readable assertions on small forests."""
     return [(n["id"], n["depth"], shape(n["replies"])) for n in forest]
-
-
-def walk(forest: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out, stack = [], list(reversed(forest))
-    while stack:
-        node = stack.pop()
-        out.append(node)
-        stack.extend(reversed(node["replies"]))
-    return out
 
 
 def test_nests_replies_and_orders_by_date_then_id() -> None:
@@ -110,7 +102,7 @@ def test_input_records_are_not_modified_and_post_is_dropped_from_nodes() -> None
     before = json.dumps(records, sort_keys=True)
     forest = thread(records)
     assert json.dumps(records, sort_keys=True) == before
-    assert all("post" not in node for node in walk(forest))
+    assert all("post" not in node for node in preorder(forest))
 
 
 def test_ten_thousand_deep_chain_without_recursion() -> None:
@@ -153,7 +145,7 @@ def comment_sets(draw: st.DrawFn) -> list[dict[str, Any]]:
 @given(comment_sets(), st.integers(0, 6))
 def test_thread_invariants(records: list[dict[str, Any]], max_depth: int) -> None:
     forest = thread(records, max_depth)
-    nodes = walk(forest)
+    nodes = preorder(forest)
     # every comment exactly once
     assert sorted(n["id"] for n in nodes) == sorted(r["id"] for r in records)
     # flatten is the inverse, and threading again changes nothing
@@ -190,9 +182,9 @@ def test_depth_is_the_number_of_ancestors(records: list[dict[str, Any]]) -> None
     forest = thread(records, max_depth=1000)
     top = {id(n) for n in forest}
     by_id = {}
-    for node in walk(forest):
+    for node in preorder(forest):
         by_id.setdefault(node["id"], node)
-    for node in walk(forest):
+    for node in preorder(forest):
         steps, current = 0, node
         while id(current) not in top:
             current = by_id[current["parent_id"]]

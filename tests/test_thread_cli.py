@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import preorder
 
 from wpmigrate.cli import cli
 
@@ -23,15 +24,6 @@ def run(*args: str, stdin: bytes | None = None) -> Any:
 
 def threads(output: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in output.splitlines() if line.strip()]
-
-
-def preorder(forest: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out, stack = [], list(reversed(forest))
-    while stack:
-        node = stack.pop()
-        out.append(node)
-        stack.extend(reversed(node["replies"]))
-    return out
 
 
 def outline(record: dict[str, Any]) -> list[tuple[int, str, bool]]:
