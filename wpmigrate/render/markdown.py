@@ -42,7 +42,6 @@ converter through a regex tokeniser instead of its HTML parser.
 
 from __future__ import annotations
 
-import html as html_module
 import re
 from collections.abc import Mapping
 from datetime import datetime
@@ -51,6 +50,8 @@ from typing import Any
 import orjson
 
 from .html import autop_paragraphs, read_comment, safe_url, tagged_html
+from .markdown_escape import SURROGATE, escape_text, link_destination, needs_escape, one_line
+from .sanitised_markdown import MARK_KIND, NBSP_PLACEHOLDER, code_span, convert, escape_bang
 
 DEFAULT_MAX_DEPTH = 10
 PING_TYPES = frozenset({"pingback", "trackback"})
@@ -58,80 +59,6 @@ _MONTHS = (
     "January", "February", "March", "April", "May", "June", "July",
     "August", "September", "October", "November", "December",
 )  # fmt: skip
-
-# --------------------------------------------------------------------------- escaping
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
-# Everywhere: characters that open emphasis, code, links, strikethrough, tables.
-_INLINE = re.compile(r"([\\`*_\[\]~|])")
-_ENTITY_LIKE = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
-# At the start of a line: headings, block quotes (already &gt;), list items,
-# setext underlines, definition lists, ordered lists.
-# (The lead is any white space but a newline: html2text turns "\u3000" into a
-# space and drops it at a line's start, so "\u3000# x" would become a heading.)
-_LINE_START = re.compile(
-    r"^([^\S\n]*)(#|[-+=:](?=[\s\-+=:]|$)|\d{1,9}(?=[.)](?:\s|$)))", re.MULTILINE
-)
-_SCRIPTISH = re.compile(r"((?:java|vb|live)script\s*):", re.IGNORECASE)
-_HANDLER = re.compile(r"\b(on[a-z]+\s*)=", re.IGNORECASE)
-# Whatever any rule of escape_text() could act on, in two cheap searches (a
-# superset: "=" for handlers, ":" for "script:", any digit or sign at a line's
-# start). Most text holds none of it and is returned as it is.
-_SPECIAL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\\`*_\[\]~|&<>{=:]")
-_LINE_MARK = re.compile(r"^[^\S\n]*[#\-+=:0-9]", re.MULTILINE)
-
-
-def _needs_escape(text: str) -> bool:
-    """Whether :func:`escape_text` could change ``text`` (False: it will not)."""
-    return _SPECIAL.search(text) is not None or _LINE_MARK.search(text) is not None
-
-
-def clean_text(text: str) -> str:
-    """Drop control characters and replace lone surrogates (neither can be published)."""
-    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", text))
-
-
-def _escape_line_start(match: re.Match[str]) -> str:
-    lead, marker = match.group(1), match.group(2)
-    if marker[0].isdigit():
-        # "1." / "1)" would start an ordered list: escape the punctuation after it.
-        return lead + marker + "\\"
-    return f"{lead}\\{marker}"
-
-
-def escape_text(text: str) -> str:
-    r"""Plain text as Markdown that displays exactly that text, whatever it holds.
-
-    >>> escape_text("<script>alert(1)</script> **bold** [x](javascript:y)")
-    '&lt;script&gt;alert(1)&lt;/script&gt; \\*\\*bold\\*\\* \\[x\\](javascript\\:y)'
-    """
-    return _escape_all(text) if _needs_escape(text) else text
-
-
-def _escape_all(text: str) -> str:
-    """Every rule of :func:`escape_text`, without its shortcut (tests compare the two)."""
-    text = _INLINE.sub(r"\\\1", clean_text(text))
-    text = _ENTITY_LIKE.sub("&amp;", text)
-    text = text.replace("<", "&lt;").replace(">", "&gt;")
-    # "{" as a character reference: a backslash would still leave "{{"/"{%" for
-    # Jekyll's Liquid or Hugo to run, and "{:" for kramdown's attribute lists.
-    text = text.replace("{", "&#123;")
-    text = _LINE_START.sub(_escape_line_start, text)
-    # Harmless once escaped, but spelled so that no grep for attacks trips on it.
-    text = _SCRIPTISH.sub(r"\1\\:", text)
-    return _HANDLER.sub(r"\1\\=", text)
-
-
-def one_line(text: object) -> str:
-    """A name or title as one line of escaped Markdown text."""
-    return escape_text(" ".join(str(text or "").split()))
-
-
-def link_destination(url: str) -> str:
-    """A URL already passed through :func:`safe_url`, escaped for ``[text](url)``."""
-    return re.sub(r"([\\\[\]()<>])", r"\\\1", url)
-
 
 # YAML 1.1 readers take NEL, U+2028/9 for line breaks and refuse C1 controls and
 # BOMs; "<", ">", "{" and the "=" / ":" of onclick= / javascript: are escaped too, so the
@@ -160,7 +87,7 @@ def yaml_string(value: object) -> str:
     >>> print(yaml_string('Tom: "<b>" #1'))
     "Tom: \"\u003cb\u003e\" #1"
     """
-    text = _SURROGATE.sub("\ufffd", str(value))
+    text = SURROGATE.sub("\ufffd", str(value))
     quoted = orjson.dumps(text).decode()  # json.dumps(text, ensure_ascii=False), sooner
     if _YAML_SPECIAL.search(quoted) is None:  # most titles and names: nothing to escape
         return quoted
@@ -179,18 +106,9 @@ def _yaml_scalar(value: Any) -> str:
 
 # --------------------------------------------------------------------------- HTML -> Markdown
 
-_CODE_UNSAFE = re.compile(
-    r"<[A-Za-z/!?]|\{[{%]|[%}]\}|(?:java|vb|live)script\s*:|\bon[a-z]+\s*=", re.IGNORECASE
-)
 _EMPTY_INLINE = re.compile(
     r"<(a|abbr|b|cite|code|del|em|i|q|s|strike|strong)(?:\s[^<>]*)?>\s*</\1>", re.IGNORECASE
 )
-# Kinds of inline marks: a tag nested in one of its own kind adds nothing but
-# would write "~~~~" (a code fence at a line start) or "****" (a rule).
-_MARK_KIND = {
-    "b": "strong", "strong": "strong", "em": "em", "i": "em",
-    "del": "strike", "s": "strike", "strike": "strike",
-}  # fmt: skip
 _FENCE_START = re.compile(r"^((?:> ?)*)([`~]{3})")
 _MARKS_ONLY = re.compile(r"^((?:> ?)*)[ \t]*([*_~`])(?:[ \t]*\2)+[ \t]*$")
 _BLANK_RUNS = re.compile(r"\n{3,}")
@@ -256,32 +174,23 @@ def _converter_class() -> type:
                 return
             # html2text's own placeholder survives its white-space collapsing and
             # becomes U+00A0 again at the end.
-            text = escape_text(data).replace("\xa0", "&nbsp_place_holder;")
+            text = escape_text(data).replace("\xa0", NBSP_PLACEHOLDER)
             # entity_char=True: skip html2text's partial escaping; ours is complete.
             super().handle_data(text, True)
 
         def _end_code(self) -> None:
-            content = " ".join("".join(self._code or ()).split("\n"))
-            self._code = None
-            if not content.strip():
-                return
-            if _CODE_UNSAFE.search(content) or _CONTROL.search(content):
-                # A code span shows its text raw; text that looks like markup or a
-                # template tag is shown as escaped plain text instead.
-                self.handle_data(content)
-                return
-            longest = max((len(run) for run in re.findall(r"`+", content)), default=0)
-            fence = "`" * (longest + 1)
-            pad = " " if content[0] in "` " or content[-1] in "` " else ""
-            super().handle_data(f"{fence}{pad}{content}{pad}{fence}", True)
+            parts, self._code = self._code or [], None
+            span = code_span(parts)
+            if span is None:  # looks like markup: shown as escaped text instead
+                self.handle_data(" ".join("".join(parts).split("\n")))
+            elif span:
+                super().handle_data(span, True)
 
         def o(self, data: str, puredata: bool = False, force: bool | str = False) -> None:
             # A "!" of the text followed by a link's "[" would make an image
             # (![text](url)): escape that "!" when the link starts.
             if data.startswith("[") and self.outtextlist:
-                last = self.outtextlist[-1]
-                if last.endswith("!") and not last.endswith("\\!"):
-                    self.outtextlist[-1] = last[:-1] + "\\!"
+                self.outtextlist[-1] = escape_bang(self.outtextlist[-1])
             super().o(data, puredata, force)
 
         @staticmethod
@@ -296,7 +205,7 @@ def _converter_class() -> type:
                 if start:
                     self._code = []
                 return True
-            kind = _MARK_KIND.get(tag)
+            kind = MARK_KIND.get(tag)
             if kind is not None:
                 depth = self._marks.get(kind, 0)
                 self._marks[kind] = depth + 1 if start else max(0, depth - 1)
@@ -350,45 +259,14 @@ def comment_markdown(content: object) -> str:
     return _sanitised_markdown(tagged_html(text)) if text else ""
 
 
-# What the sanitiser writes: lower-case tags with double-quoted attributes, no
-# comments, and text; the only references are nh3's (&amp; &lt; &gt; &quot;
-# &nbsp;) and _defuse_text's (&#58; &#61;).
-_REFERENCE = r"&(?:amp|lt|gt|quot|nbsp|#58|#61);"
-_TAG = rf'<(/?)([a-z][a-z0-9]*)((?:\s+[a-z][a-z0-9-]*="(?:[^"<&]++|{_REFERENCE})*+")*+)\s*/?>'
-_TEXT = rf"((?:[^<&]++|{_REFERENCE})++)"
-_SANITISED_TOKEN = re.compile(f"{_TAG}|{_TEXT}")
-# The whole document in those tokens (possessive: no backtracking when it is not).
-_SANITISED = re.compile(f"(?:{_TAG}|{_TEXT})*+")
-_ATTRIBUTE = re.compile(r'([a-z][a-z0-9-]*)="([^"]*)"')
-
-
 def _sanitised_markdown(html: str) -> str:
-    """:func:`html_to_markdown` for the sanitiser's output, without html2text's parser.
-
-    html2text reads HTML with the standard library's HTMLParser, a Python loop
-    that costs about a quarter of the conversion. Sanitised HTML is regular
-    enough for one regex to split it into the same tags and text, which are
-    handed to the same converter. Anything else takes the long way.
-    """
+    """:func:`html_to_markdown` for the sanitiser's output, in one pass (see
+    :mod:`wpmigrate.render.sanitised_markdown`); anything else takes the long way."""
     if not html:
         return ""
     html = _drop_empty_inline(html)
-    converter = _converter()
-    converter.start = True  # as html2text's handle() starts
-    if not _SANITISED.fullmatch(html):  # not the sanitiser's HTML after all
-        return html_to_markdown(html)
-    data, unescape = converter.handle_data, html_module.unescape
-    starttag, endtag = converter.handle_starttag, converter.handle_endtag
-    for slash, name, attributes, text in _SANITISED_TOKEN.findall(html):
-        if text:
-            data(unescape(text) if "&" in text else text)
-        elif slash:
-            endtag(name)
-        elif attributes:
-            starttag(name, [(k, unescape(v)) for k, v in _ATTRIBUTE.findall(attributes)])
-        else:
-            starttag(name, [])
-    return _finish(converter.optwrap(converter.finish()))
+    markdown = convert(html)
+    return html_to_markdown(html) if markdown is None else _finish(markdown)
 
 
 # html2text's white-space rule for text: a run of white space becomes one space,
@@ -408,7 +286,7 @@ def _plain_markdown(text: str) -> str:
     paragraphs = []
     tidy = False
     for part in autop_paragraphs(text):
-        if _needs_escape(part):
+        if needs_escape(part):
             # Line by line, like the converter's text between two <br>.
             part = "\n".join(escape_text(line) for line in part.split("\n"))
         if _NEEDS_COLLAPSE.search(part):
@@ -419,31 +297,88 @@ def _plain_markdown(text: str) -> str:
         tidy = tidy or not all(line.strip() for line in lines)
         paragraphs.append("  \n".join(lines))
     markdown = "\n\n".join(paragraphs)
-    return _finish(markdown) if tidy else markdown
+    return _finish(markdown) if tidy else _defuse_across(markdown)
 
 
 def _finish(text: str) -> str:
-    text = _tidy(text)
+    text = _defuse_across(_tidy(text))
     return text if text.strip() else ""  # only no-break spaces: nothing to show
 
 
+# escape_text() defuses "javascript:" and "onclick=" within one piece of text;
+# this finds them across pieces ("javascript" in a link, ":" after it) and
+# lines. Links' URLs are matched first and left alone: they passed safe_url()
+# (no "javascript:" left), a backslash in an autolink would be literal, and
+# Python-Markdown (Pelican) does not take "\=" in a link's destination for "=".
+_ATTACK_ACROSS = re.compile(
+    r"<https?://[^<>\s]*>|\]\((?:[^()\\\s]|\\.)*\)"
+    r"|(?:java|vb|live)script\s*:|\bon[a-z]+\s*=",
+    re.IGNORECASE,
+)
+
+
+def _defuse_across(markdown: str) -> str:
+    """Markdown with a backslash before the ":" of "javascript:" and the "=" of
+    "onclick=" wherever escaping piece by piece left them together."""
+    if "=" not in markdown and not (":" in markdown and "script" in markdown.lower()):
+        return markdown  # (most comments: nothing to look at)
+    return _ATTACK_ACROSS.sub(_defuse_one, markdown)
+
+
+def _defuse_one(match: re.Match[str]) -> str:
+    found = match.group(0)
+    return found if found[0] in "<]" else f"{found[:-1]}\\{found[-1]}"
+
+
+_LINE_EDGES = ("\n ", "\n\t", " \n", "\t\n")
+_BREAK_AT_END = re.compile(r"  (\n\n|\n?$)")
+
+
 def _tidy(text: str) -> str:
-    lines = []
-    # (Both rules below need a mark at a line's start: most texts have none.)
+    """Markdown lines trimmed, bare marks and fences defused, paragraphs made even.
+
+    The line rules run only where a search says they could change something
+    (most comments: nowhere); tests compare this with :func:`_tidy_all`.
+    """
     marks = _MARK_AT_LINE_START.search(text) is not None
+    if marks or _white_at_line_edge(text):
+        text = _tidy_lines(text, marks)
+    return _tidy_paragraphs(text)
+
+
+def _white_at_line_edge(text: str) -> bool:
+    # Where _tidy_lines() could change a line (a superset: hard breaks count too).
+    # Substring tests: a MULTILINE regex for ^/$ costs ten times more here.
+    edges = (text[:1], text[-1:])
+    return " " in edges or "\t" in edges or any(edge in text for edge in _LINE_EDGES)
+
+
+def _tidy_all(text: str) -> str:
+    """:func:`_tidy` without its shortcut."""
+    return _tidy_paragraphs(_tidy_lines(text, marks=True))
+
+
+def _tidy_lines(text: str, marks: bool) -> str:
+    lines = []
     for raw in text.split("\n"):
         hard_break = raw.endswith("  ") and raw.strip() != ""
         line = raw.strip(" \t")
-        if marks:
+        if marks:  # (both rules need a mark at a line's start: most texts have none)
             if _MARKS_ONLY.match(line):
                 continue  # only emphasis marks left: a thematic break, not content
             fence = _FENCE_START.match(line)
             if fence:
                 line = f"{fence.group(1)}\\{line[len(fence.group(1)) :]}"
         lines.append(line + "  " if hard_break else line)
-    text = _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip("\n")
+    return "\n".join(lines)
+
+
+def _tidy_paragraphs(text: str) -> str:
+    if "\n\n\n" in text:
+        text = _BLANK_RUNS.sub("\n\n", text)
+    text = text.strip("\n")
     # A hard break needs a next line in the same paragraph; elsewhere drop it.
-    return re.sub(r"  (\n\n|\n?$)", r"\1", text)
+    return _BREAK_AT_END.sub(r"\1", text) if "  " in text else text
 
 
 # --------------------------------------------------------------------------- dates
@@ -567,7 +502,11 @@ def render_markdown(record: Mapping[str, Any], max_depth: int = DEFAULT_MAX_DEPT
             out.append(_quote(max(separator, 0), ""))
         previous = shown
         lines = _comment_lines(node, depth, parent, max_depth, names)
-        out.extend(_quote(shown, line) for line in lines)
+        if shown:
+            prefix = "> " * shown
+            out.extend(prefix + line if line else prefix[:-1] for line in lines)
+        else:
+            out.extend(lines)
     if mentions:
         out.extend(["", "## Mentions", ""])
         out.extend(_mention_line(node) for node in mentions)
