@@ -256,9 +256,9 @@ def test_defusing_prechecks_never_miss_what_the_patterns_find(pieces: list[str])
 
     text = "".join(pieces)
     if module._SCRIPTISH_TEXT.search(text):
-        assert module._has_script_scheme(text.lower())
+        assert module.has_script_scheme(text.lower())
     if module._HANDLER_TEXT.search(text):
-        assert module._has_handler(text)
+        assert module.has_handler(text)
 
 
 @settings(max_examples=500, deadline=None)

@@ -524,17 +524,3 @@ def test_yaml_string_shortcut_changes_nothing(text: str) -> None:
 
     quoted = json.dumps(module.SURROGATE.sub("\ufffd", text), ensure_ascii=False)
     assert yaml_string(text) == module._YAML_ESCAPE.sub(module._yaml_escape, quoted)
-
-
-@settings(max_examples=2000, deadline=None)
-@given(
-    st.one_of(
-        st.text(alphabet=" \t\n\u3000\xa0x*_~`>-", max_size=24),
-        st.lists(st.sampled_from(["  \n", " \n", "\t\n", "\n\n", "x", "> ", "**", "```", " ",
-                                  "\t", "\u3000", "\n"]), max_size=12).map("".join),
-    )
-)
-def test_tidy_shortcut_changes_nothing(text: str) -> None:
-    from wpmigrate.render import markdown as module
-
-    assert module._tidy(text) == module._tidy_all(text)

@@ -391,14 +391,14 @@ def _defuse_text(html: str) -> str:
     after nh3 (``on…`` attributes are gone), and inside an attribute value the
     references decode back to the same characters, so links keep working.
     """
-    if ":" in html and _has_script_scheme(html.lower()):
+    if ":" in html and has_script_scheme(html.lower()):
         html = _SCRIPTISH_TEXT.sub(lambda m: m.group(0)[:-1] + "&#58;", html)
-    if "=" in html and _has_handler(html):
+    if "=" in html and has_handler(html):
         html = _HANDLER_TEXT.sub(r"\1\2&#61;", html)
     return html
 
 
-def _has_script_scheme(lowered: str) -> bool:
+def has_script_scheme(lowered: str) -> bool:
     """Whether some ``script`` is followed by ``:`` (a superset of what _SCRIPTISH_TEXT finds)."""
     at = lowered.find("script")
     while at != -1:
@@ -411,7 +411,7 @@ def _has_script_scheme(lowered: str) -> bool:
     return False
 
 
-def _has_handler(html: str) -> bool:
+def has_handler(html: str) -> bool:
     """Whether some ``=`` follows a word starting with ``on`` (what _HANDLER_TEXT finds).
 
     Looking back from each ``=`` is much cheaper than the regex, which tries

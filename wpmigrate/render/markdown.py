@@ -49,7 +49,14 @@ from typing import Any
 
 import orjson
 
-from .html import autop_paragraphs, read_comment, safe_url, tagged_html
+from .html import (
+    autop_paragraphs,
+    has_handler,
+    has_script_scheme,
+    read_comment,
+    safe_url,
+    tagged_html,
+)
 from .markdown_escape import SURROGATE, escape_text, link_destination, needs_escape, one_line
 from .sanitised_markdown import MARK_KIND, NBSP_PLACEHOLDER, code_span, convert, escape_bang
 
@@ -112,7 +119,6 @@ _EMPTY_INLINE = re.compile(
 _FENCE_START = re.compile(r"^((?:> ?)*)([`~]{3})")
 _MARKS_ONLY = re.compile(r"^((?:> ?)*)[ \t]*([*_~`])(?:[ \t]*\2)+[ \t]*$")
 _BLANK_RUNS = re.compile(r"\n{3,}")
-_MARK_AT_LINE_START = re.compile(r"^[ \t]*(?:> ?)*[ \t]*[*_~`]", re.MULTILINE)
 
 
 def _converter_class() -> type:
@@ -320,8 +326,10 @@ _ATTACK_ACROSS = re.compile(
 def _defuse_across(markdown: str) -> str:
     """Markdown with a backslash before the ":" of "javascript:" and the "=" of
     "onclick=" wherever escaping piece by piece left them together."""
-    if "=" not in markdown and not (":" in markdown and "script" in markdown.lower()):
-        return markdown  # (most comments: nothing to look at)
+    # Two cheap pre-checks (the regex tries every position): most comments pass.
+    handler = "=" in markdown and has_handler(markdown)
+    if not handler and not (":" in markdown and has_script_scheme(markdown.lower())):
+        return markdown
     return _ATTACK_ACROSS.sub(_defuse_one, markdown)
 
 
@@ -330,47 +338,25 @@ def _defuse_one(match: re.Match[str]) -> str:
     return found if found[0] in "<]" else f"{found[:-1]}\\{found[-1]}"
 
 
-_LINE_EDGES = ("\n ", "\n\t", " \n", "\t\n")
 _BREAK_AT_END = re.compile(r"  (\n\n|\n?$)")
+_MARK_CHARS = frozenset("*_~`")
 
 
 def _tidy(text: str) -> str:
-    """Markdown lines trimmed, bare marks and fences defused, paragraphs made even.
-
-    The line rules run only where a search says they could change something
-    (most comments: nowhere); tests compare this with :func:`_tidy_all`.
-    """
-    marks = _MARK_AT_LINE_START.search(text) is not None
-    if marks or _white_at_line_edge(text):
-        text = _tidy_lines(text, marks)
-    return _tidy_paragraphs(text)
-
-
-def _white_at_line_edge(text: str) -> bool:
-    # Where _tidy_lines() could change a line (a superset: hard breaks count too).
-    # Substring tests: a MULTILINE regex for ^/$ costs ten times more here.
-    edges = (text[:1], text[-1:])
-    return " " in edges or "\t" in edges or any(edge in text for edge in _LINE_EDGES)
-
-
-def _tidy_all(text: str) -> str:
-    """:func:`_tidy` without its shortcut."""
-    return _tidy_paragraphs(_tidy_lines(text, marks=True))
-
-
-def _tidy_lines(text: str, marks: bool) -> str:
+    """Markdown lines trimmed, bare marks and fences defused, paragraphs made even."""
     lines = []
     for raw in text.split("\n"):
         hard_break = raw.endswith("  ") and raw.strip() != ""
         line = raw.strip(" \t")
-        if marks:  # (both rules need a mark at a line's start: most texts have none)
+        # Both rules need a mark after the quote marks (a cheap superset first).
+        if line.lstrip(" \t>")[:1] in _MARK_CHARS:
             if _MARKS_ONLY.match(line):
                 continue  # only emphasis marks left: a thematic break, not content
             fence = _FENCE_START.match(line)
             if fence:
                 line = f"{fence.group(1)}\\{line[len(fence.group(1)) :]}"
         lines.append(line + "  " if hard_break else line)
-    return "\n".join(lines)
+    return _tidy_paragraphs("\n".join(lines))
 
 
 def _tidy_paragraphs(text: str) -> str:
@@ -378,7 +364,9 @@ def _tidy_paragraphs(text: str) -> str:
         text = _BLANK_RUNS.sub("\n\n", text)
     text = text.strip("\n")
     # A hard break needs a next line in the same paragraph; elsewhere drop it.
-    return _BREAK_AT_END.sub(r"\1", text) if "  " in text else text
+    if "  \n\n" in text or text.endswith("  "):
+        text = _BREAK_AT_END.sub(r"\1", text)
+    return text
 
 
 # --------------------------------------------------------------------------- dates
