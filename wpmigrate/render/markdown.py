@@ -42,6 +42,7 @@ converter through a regex tokeniser instead of its HTML parser.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from datetime import datetime
@@ -409,9 +410,21 @@ def _name(node: Mapping[str, Any]) -> str:
 
 
 def _linked_name(node: Mapping[str, Any]) -> str:
-    url = safe_url(node.get("author_url"))
-    name = _name(node)
-    return f"[{name}]({link_destination(url)})" if url else name
+    name, url = node.get("author_name"), node.get("author_url")
+    if isinstance(name, str | None) and isinstance(url, str | None):
+        return _cached_linked_name(name, url)
+    return _write_linked_name(name, url)
+
+
+def _write_linked_name(name: object, url: object) -> str:
+    href = safe_url(url)
+    shown = one_line(name) or "Anonymous"
+    return f"[{shown}]({link_destination(href)})" if href else shown
+
+
+# The same people comment again and again: their linked name is made once
+# (a bounded cache: memory stays flat whatever the export).
+_cached_linked_name = functools.lru_cache(maxsize=4096)(_write_linked_name)
 
 
 def _is_ping(node: Mapping[str, Any]) -> bool:

@@ -99,10 +99,10 @@ def convert(html: str) -> str | None:
     if not SANITISED.fullmatch(html):
         return None
     writer = _Writer()
-    unescape = html_module.unescape
+    unescape, gather, tag = html_module.unescape, writer.pending.append, writer.tag
     for slash, name, attributes, text in SANITISED_TOKEN.findall(html):
         if text:
-            writer.pending.append(unescape(text) if "&" in text else text)
+            gather(unescape(text) if "&" in text else text)
         elif name not in KNOWN_TAGS:
             return None
         elif name == "a" and not slash:
@@ -110,9 +110,9 @@ def convert(html: str) -> str | None:
             for key, value in ATTRIBUTE.findall(attributes):
                 if key == "href":  # the last one counts, as in a dict of attributes
                     href = unescape(value)
-            writer.tag(name, True, href)
+            tag(name, True, href)
         else:
-            writer.tag(name, not slash)
+            tag(name, not slash)
     return writer.finish()
 
 
@@ -181,16 +181,27 @@ class _Writer:
 
     def write(self, data: str, collapse: bool = False, force: bool | str = False) -> None:
         """Write ``data`` after the breaks and space owed (``force``: even if empty)."""
-        if data.startswith("[") and self.parts:
-            self.parts[-1] = escape_bang(self.parts[-1])
+        parts = self.parts
+        if data[:1] == "[" and parts:
+            parts[-1] = escape_bang(parts[-1])
         if collapse:  # each run of white space as one space; a leading one is owed
             words = data.split()  # (str.split()'s white space is exactly regex \s)
             if data[:1].isspace():
                 self.space = True
-            trail = " " if words and data[-1].isspace() else ""
-            data = " ".join(words) + trail
-        if not data and not force:
+            if not words:
+                return
+            data = " ".join(words) + " " if data[-1].isspace() else " ".join(words)
+        elif not data and not force:
             return
+        if self.fresh or self.breaks or self.space or force:
+            self._settle(data, force)
+        if data:
+            parts.append(data)
+            self.ends_line = data[-1] == "\n"
+
+    def _settle(self, data: str, force: bool | str) -> None:
+        # What is owed before ``data``: nothing at the start or right after a
+        # quote opens; else the breaks (with the quote marks), then the space.
         if self.fresh:
             self.space = False
             self.breaks = 0
@@ -205,13 +216,11 @@ class _Writer:
                 prefix += " "
             self._emit(("\n" + prefix) * self.breaks)
             self.space = False
+            self.breaks = 0
         if self.space:
             if not self.ends_line:
                 self._emit(" ")
             self.space = False
-        self.breaks = 0
-        if data:
-            self._emit(data)
 
     def _emit(self, text: str) -> None:
         self.parts.append(text)
@@ -247,8 +256,9 @@ class _Writer:
         """Write the text gathered since the last tag, escaped once as a whole."""
         if not self.pending:
             return
-        data = "".join(self.pending)
-        self.pending.clear()
+        pending = self.pending
+        data = pending[0] if len(pending) == 1 else "".join(pending)
+        pending.clear()
         if self.code is not None:
             self.code.append(data.replace("\xa0", " "))
             return
