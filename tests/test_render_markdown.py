@@ -504,6 +504,26 @@ def test_the_one_pass_writer_matches_html2text(html: str) -> None:
     assert _sanitised_markdown(html) == html_to_markdown(html)
 
 
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [*SANITISED_PIECES[:40], "<", "&", "&amp", "&bogus;", "<p", "p>", '<a href="x&y">',
+             '<a href="x">', "<a href='x'>", "<b x>", "<1>", "< p>", "<span>", "</span>", '"', "="]
+        ),
+        max_size=10,
+    ).map("".join)
+)
+def test_the_writer_takes_exactly_the_sanitisers_language(html: str) -> None:
+    # convert() counts "<" and "&" instead of matching the whole text once more.
+    from wpmigrate.render import sanitised_markdown as module
+
+    whole = re.fullmatch(f"(?:{module._TAG}|{module._TEXT})*+", html)
+    names = re.findall(r"<(?:/?)([a-z][a-z0-9]*)", html) if whole else []
+    expected = whole is not None and set(names) <= KNOWN_TAGS
+    assert (convert(html) is not None) == expected
+
+
 @pytest.mark.parametrize(
     ("text", "escaped"),
     [("a!", "a\\!"), ("a\\!", "a\\!"), ("a\\\\!", "a\\\\\\!"), ("!", "\\!"), ("a", "a"), ("", "")],
