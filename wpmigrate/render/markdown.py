@@ -447,11 +447,6 @@ def walk(forest: list[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], int, 
     return out
 
 
-def comment_ids(forest: list[Mapping[str, Any]]) -> list[int]:
-    """The WordPress ids of every comment in a forest, ascending."""
-    return sorted({n["id"] for n, _, _ in walk(forest) if isinstance(n.get("id"), int)})
-
-
 def front_matter(fields: list[tuple[str, Any]]) -> str:
     """YAML front matter: every string quoted, so no title can break it."""
     lines = ["---"]
@@ -474,7 +469,7 @@ def render_markdown(record: Mapping[str, Any], max_depth: int = DEFAULT_MAX_DEPT
     forest = list(record.get("comments") or [])
     nodes = walk(forest)
     names = {n.get("id"): n for n, _, _ in nodes}
-    ids = comment_ids(forest)
+    ids = sorted(key for key in names if isinstance(key, int))  # every comment's id
     head = front_matter(
         [
             ("title", str(post.get("title") or "")),
