@@ -139,7 +139,7 @@ class _Writer:
 
     The rules, as html2text applies them with wpmigrate's settings:
 
-    * Output is written through :meth:`write`. ``breaks`` newlines are owed
+    * Output is written by :meth:`write` (markup) and :meth:`text`. ``breaks`` newlines are owed
       before the next output (two after ``<p>``, ``</p>``, ``<blockquote>``,
       ``</blockquote>``), each followed by one ``>`` per open quote and a
       space; a ``space`` is owed when text started with white space, and
@@ -161,7 +161,7 @@ class _Writer:
       empty link writes ``[](url)``. ``<p>`` inside a link breaks nothing.
     * ``<code>``: its text, with ``<br>`` as a space, becomes one code span
       (:func:`code_span`); any tag inside it is ignored.
-    * An image's ``!`` before a link's ``[`` is escaped (``!\\[``).
+    * A ``!`` right before a link's ``[`` is escaped (``\\![``): ``![`` opens an image.
     """
 
     __slots__ = (
@@ -188,19 +188,12 @@ class _Writer:
         self.marks: dict[str, int] = {}  # open marks by kind
         self.pending: list[str] = []  # text since the last tag, unescaped
 
-    def write(self, data: str, collapse: bool = False, force: bool | str = False) -> None:
-        """Write ``data`` after the breaks and space owed (``force``: even if empty)."""
+    def write(self, data: str, force: bool | str = False) -> None:
+        """Write markup ``data`` after the breaks and space owed (``force``: even if empty)."""
         parts = self.parts
         if data[:1] == "[" and parts:
             parts[-1] = escape_bang(parts[-1])
-        if collapse:  # each run of white space as one space; a leading one is owed
-            words = data.split()  # (str.split()'s white space is exactly regex \s)
-            if data[:1].isspace():
-                self.space = True
-            if not words:
-                return
-            data = " ".join(words) + " " if data[-1].isspace() else " ".join(words)
-        elif not data and not force:
+        if not data and not force:
             return
         if self.fresh or self.breaks or self.space or force:
             self._settle(data, force)
@@ -254,7 +247,20 @@ class _Writer:
                 return
             self._open_link()
         self.last_text = data
-        self.write(data, collapse=True)
+        # As write() does, but each run of white space is one space, and a
+        # leading one is owed rather than written.
+        if data[:1] == "[" and self.parts:
+            self.parts[-1] = escape_bang(self.parts[-1])
+        words = data.split()  # (str.split()'s white space is exactly regex \s)
+        if data[:1].isspace():
+            self.space = True
+        if not words:
+            return
+        data = " ".join(words) + " " if data[-1].isspace() else " ".join(words)
+        if self.fresh or self.breaks or self.space:
+            self._settle(data, False)
+        self.parts.append(data)
+        self.ends_line = data[-1] == "\n"
 
     def _open_link(self) -> None:
         self.write("[")
