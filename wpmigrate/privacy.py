@@ -13,6 +13,7 @@ every field, e-mail, IP and meta included, and still adds ``avatar``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -55,11 +56,15 @@ def avatar(email: object) -> dict[str, str] | None:
     normalised = email.strip().lower()
     if not normalised:
         return None
+    md5, sha256 = _digests(normalised)
+    return {"md5": md5, "sha256": sha256}
+
+
+# People comment again and again: each address is hashed once (a bounded cache).
+@functools.lru_cache(maxsize=4096)
+def _digests(normalised: str) -> tuple[str, str]:
     data = normalised.encode("utf-8", "surrogatepass")
-    return {
-        "md5": hashlib.md5(data, usedforsecurity=False).hexdigest(),
-        "sha256": hashlib.sha256(data).hexdigest(),
-    }
+    return hashlib.md5(data, usedforsecurity=False).hexdigest(), hashlib.sha256(data).hexdigest()
 
 
 def public_fields(record: Mapping[str, Any], keep_private: bool = False) -> Node:

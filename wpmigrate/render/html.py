@@ -26,6 +26,7 @@ Everything here is a pure function of its input, safe to call from worker proces
 
 from __future__ import annotations
 
+import functools
 import html as html_module
 import re
 from collections.abc import Callable
@@ -313,6 +314,13 @@ def safe_url(url: object, schemes: frozenset[str] = WEB_SCHEMES) -> str | None:
     """
     if not isinstance(url, str):
         return None
+    return _safe_url(url, schemes)
+
+
+# The same URLs come back again and again (a commenter's site, a linked post):
+# each is judged once (a bounded cache: memory stays flat whatever the export).
+@functools.lru_cache(maxsize=4096)
+def _safe_url(url: str, schemes: frozenset[str]) -> str | None:
     # Browsers ignore surrounding blanks and tabs or newlines anywhere in a URL
     # ("java\tscript:"), so judge the scheme the way they would read it.
     compact = url.strip("\x00\x20\t\n\r\f\v").replace("\t", "").replace("\n", "")
