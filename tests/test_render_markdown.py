@@ -539,6 +539,7 @@ def test_a_bang_before_a_link_is_escaped_once(text: str, escaped: str) -> None:
         st.text(alphabet="aoOnN cript:=Sscr\u2028\x85\x7f\ufeff<>{\"\\é\t\n", max_size=20),
     )
 )
+@example("\u017fcr\u0131pt:")  # long s, dotless i: "script" to an IGNORECASE regex
 def test_yaml_string_shortcut_changes_nothing(text: str) -> None:
     from wpmigrate.render import markdown as module
 
