@@ -29,15 +29,18 @@ answer. Pingbacks and trackbacks are listed under "Mentions".
 
 Safety: comment HTML goes through :func:`wpmigrate.render.html.comment_html`
 (nh3) first, then html2text with every piece of text escaped by
-:func:`escape_text`, so nothing a commenter typed can become Markdown syntax,
-raw HTML, a template tag (``{{ }}``, ``{% %}``) or a link. The only raw HTML
-in the output is the ``<a id="comment-N"></a>`` anchors written here.
-Nothing here recurses per reply level.
+:func:`escape_text` (:func:`html_to_markdown`), so nothing a commenter typed
+can become Markdown syntax, raw HTML, a template tag (``{{ }}``, ``{% %}``), a
+link or an image. The only raw HTML in the output is the
+``<a id="comment-N"></a>`` anchors written here. Nothing here recurses per
+reply level.
 
 Speed (:func:`comment_markdown`): that is the definition; two shortcuts give
 the same bytes sooner, and tests compare them with it. Plain-text comments
-skip the HTML round trip, and the sanitiser's output reaches html2text's
-converter through a regex tokeniser instead of its HTML parser.
+skip the HTML round trip (:func:`_plain_markdown`), and the sanitiser's output
+is written by a one-pass writer that applies html2text's rules for its few
+tags (:mod:`wpmigrate.render.sanitised_markdown`); html2text itself runs only
+for HTML the sanitiser would not write.
 """
 
 from __future__ import annotations
@@ -260,9 +263,9 @@ def comment_markdown(content: object) -> str:
 
     Most comments are plain text (no tag, no URL). Theirs is made directly by
     :func:`_plain_markdown`, without sanitiser or html2text, in about a fifth of
-    the time. The others are sanitised, and the sanitiser's output handed to the
-    converter by :func:`_sanitised_markdown`. tests/test_render_markdown.py checks
-    both give the same text as the long way.
+    the time. The others are sanitised, and the sanitiser's output written by
+    :func:`_sanitised_markdown` without html2text. tests/test_render_markdown.py
+    and tests/test_corpus.py check both give the same text as the long way.
     """
     text, plain = read_comment(content)
     if plain is not None:
