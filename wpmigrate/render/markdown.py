@@ -62,7 +62,14 @@ from .html import (
     tagged_html,
 )
 from .markdown_escape import SURROGATE, escape_text, link_destination, needs_escape, one_line
-from .sanitised_markdown import MARK_KIND, NBSP_PLACEHOLDER, code_span, convert, escape_bang
+from .sanitised_markdown import (
+    MARK_KIND,
+    NBSP_PLACEHOLDER,
+    code_span,
+    code_text,
+    convert,
+    escape_bang,
+)
 
 DEFAULT_MAX_DEPTH = 10
 PING_TYPES = frozenset({"pingback", "trackback"})
@@ -193,10 +200,11 @@ def _converter_class() -> type:
             super().handle_data(text, True)
 
         def _end_code(self) -> None:
-            parts, self._code = self._code or [], None
-            span = code_span(parts)
+            content = code_text(self._code or [])
+            self._code = None
+            span = code_span(content)
             if span is None:  # looks like markup: shown as escaped text instead
-                self.handle_data(" ".join("".join(parts).split("\n")))
+                self.handle_data(content)
             elif span:
                 super().handle_data(span, True)
 

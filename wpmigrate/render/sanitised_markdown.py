@@ -40,13 +40,17 @@ MARK_KIND = {
 NBSP_PLACEHOLDER = "&nbsp_place_holder;"
 
 
-def code_span(parts: list[str]) -> str | None:
-    """The text of a ``<code>`` element as a Markdown code span.
+def code_text(parts: list[str]) -> str:
+    """The text gathered inside a ``<code>`` element, on one line."""
+    return " ".join("".join(parts).split("\n"))
+
+
+def code_span(content: str) -> str | None:
+    """A ``<code>`` element's text (:func:`code_text`) as a Markdown code span.
 
     "" for code with nothing to show; None when the text looks like markup
     (:data:`CODE_UNSAFE`): the caller shows it as escaped text instead.
     """
-    content = " ".join("".join(parts).split("\n"))
     if not content.strip():
         return ""
     if CODE_UNSAFE.search(content) or CONTROL.search(content):
@@ -370,10 +374,11 @@ class _Writer:
             self.write("](" + _LINK_CHARS.sub(r"\\\1", opened) + ")")
 
     def _end_code(self) -> None:
-        parts, self.code = self.code or [], None
-        span = code_span(parts)
+        content = code_text(self.code or [])
+        self.code = None
+        span = code_span(content)
         if span is None:
-            self.pending.append(" ".join("".join(parts).split("\n")))
+            self.pending.append(content)
         elif span:
             self.text(span)
 
