@@ -13,10 +13,11 @@ every field, e-mail, IP and meta included, and still adds ``avatar``.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from .memo import MAX_CHARS, memo
 
 Node = dict[str, Any]
 
@@ -56,15 +57,18 @@ def avatar(email: object) -> dict[str, str] | None:
     normalised = email.strip().lower()
     if not normalised:
         return None
-    md5, sha256 = _digests(normalised)
+    # People comment again and again: their digests are remembered.
+    digests = _remembered_digests if len(normalised) <= MAX_CHARS else _digests
+    md5, sha256 = digests(normalised)
     return {"md5": md5, "sha256": sha256}
 
 
-# People comment again and again: each address is hashed once (a bounded cache).
-@functools.lru_cache(maxsize=4096)
 def _digests(normalised: str) -> tuple[str, str]:
     data = normalised.encode("utf-8", "surrogatepass")
     return hashlib.md5(data, usedforsecurity=False).hexdigest(), hashlib.sha256(data).hexdigest()
+
+
+_remembered_digests = memo(_digests)
 
 
 def public_fields(record: Mapping[str, Any], keep_private: bool = False) -> Node:

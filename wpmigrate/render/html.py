@@ -26,13 +26,14 @@ Everything here is a pure function of its input, safe to call from worker proces
 
 from __future__ import annotations
 
-import functools
 import html as html_module
 import re
 from collections.abc import Callable
 from urllib.parse import quote
 
 import nh3
+
+from ..memo import MAX_CHARS, memo
 
 #: WordPress's ``$allowedtags`` (what commenters may write) and their attributes.
 COMMENT_TAGS: dict[str, frozenset[str]] = {
@@ -314,12 +315,10 @@ def safe_url(url: object, schemes: frozenset[str] = WEB_SCHEMES) -> str | None:
     """
     if not isinstance(url, str):
         return None
-    return _safe_url(url, schemes)
+    # The same URLs come back again and again (a commenter's site, a linked post).
+    return (_remembered_url if len(url) <= MAX_CHARS else _safe_url)(url, schemes)
 
 
-# The same URLs come back again and again (a commenter's site, a linked post):
-# each is judged once (a bounded cache: memory stays flat whatever the export).
-@functools.lru_cache(maxsize=4096)
 def _safe_url(url: str, schemes: frozenset[str]) -> str | None:
     # Browsers ignore surrounding blanks and tabs or newlines anywhere in a URL
     # ("java\tscript:"), so judge the scheme the way they would read it.
@@ -336,6 +335,9 @@ def _safe_url(url: str, schemes: frozenset[str]) -> str | None:
         return None
     encoded = _SCRIPTISH_SCHEME.sub(r"\1%3A", _percent_encode(rest))
     return f"{scheme}:{encoded}"
+
+
+_remembered_url = memo(_safe_url)
 
 
 def _percent_encode(text: str) -> str:

@@ -45,7 +45,6 @@ for HTML the sanitiser would not write.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Mapping
 from datetime import datetime
@@ -53,6 +52,7 @@ from typing import Any
 
 import orjson
 
+from ..memo import MAX_CHARS, memo
 from .html import (
     autop_paragraphs,
     has_handler,
@@ -426,8 +426,8 @@ def _name(node: Mapping[str, Any]) -> str:
 
 def _linked_name(node: Mapping[str, Any]) -> str:
     name, url = node.get("author_name"), node.get("author_url")
-    if isinstance(name, str | None) and isinstance(url, str | None):
-        return _cached_linked_name(name, url)
+    if isinstance(name, str) and isinstance(url, str) and len(name) + len(url) <= MAX_CHARS:
+        return _remembered_linked_name(name, url)  # the same people comment again and again
     return _write_linked_name(name, url)
 
 
@@ -437,9 +437,7 @@ def _write_linked_name(name: object, url: object) -> str:
     return f"[{shown}]({link_destination(href)})" if href else shown
 
 
-# The same people comment again and again: their linked name is made once
-# (a bounded cache: memory stays flat whatever the export).
-_cached_linked_name = functools.lru_cache(maxsize=4096)(_write_linked_name)
+_remembered_linked_name = memo(_write_linked_name)
 
 
 def _is_ping(node: Mapping[str, Any]) -> bool:
