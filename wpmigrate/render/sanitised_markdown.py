@@ -343,8 +343,11 @@ class _Writer:
         mark = _MARKS[kind]
         if start and self.last_text:
             last = self.last_text[-1]
-            if (last not in string.whitespace and last not in string.punctuation
-                    if kind == "em" else last == mark[0]):  # fmt: skip
+            if kind == "em":  # "_" right after a word would not open emphasis
+                sticks = last not in string.whitespace and last not in string.punctuation
+            else:  # "**" after "*", "~~" after "~" would read as another mark
+                sticks = last == mark[0]
+            if sticks:
                 mark = " " + mark
                 self.last_text += " "
         self.write(mark)
