@@ -203,12 +203,6 @@ def render_index_json(entries: list[dict[str, Any]], options: ArchiveOptions) ->
     return b"".join(index_json_parts(entries, len(entries), total, options))
 
 
-def render_index_markdown(entries: list[dict[str, Any]]) -> bytes:
-    """``index.md`` for a list of entries."""
-    total = sum(entry["comment_count"] for entry in entries)
-    return b"".join(index_markdown_parts(entries, len(entries), total))
-
-
 def _prepare_folder(out_dir: str) -> None:
     if os.path.lexists(out_dir) and not os.path.isdir(out_dir):
         raise OutputError(f"{out_dir}: not a folder")

@@ -445,8 +445,6 @@ def has_handler(html: str) -> bool:
 
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
-#: Characters that make a comment more than plain text for the sanitiser.
-_PLAIN = frozenset("<>&\x00\r")
 _EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>\n?")
 
 
