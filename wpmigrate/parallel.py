@@ -50,6 +50,12 @@ _FRAME = struct.Struct("<I")
 Stage = Callable[[dict[str, Any], list[dict[str, Any]]], Any]
 
 
+def with_stage(groups: Iterable[Group], stage: Stage | None) -> Iterator[tuple[Group, Any]]:
+    """Each group with ``stage(*group)``, run here (``None`` without a stage)."""
+    for group in groups:
+        yield group, stage(*group) if stage is not None else None
+
+
 @dataclass(frozen=True)
 class Unit:
     """One piece of work: a whole export, or a byte range of a plain export file."""
@@ -365,8 +371,7 @@ class ParallelReader:
         units = [unit for units in plans for unit in units]
         if len(units) < 2:
             for source in sources:
-                for group in self.serial(source, 0):
-                    yield group, stage(*group) if stage is not None else None
+                yield from with_stage(self.serial(source, 0), stage)
             return
         self.folder = tempfile.mkdtemp(prefix="wpmigrate-")
         pool = pool_context().Pool(min(self.jobs, len(units)))
@@ -374,8 +379,7 @@ class ParallelReader:
             results = pool.imap(_run_unit_in, [(unit, self.folder, stage) for unit in units])
             for source, source_units in zip(sources, plans, strict=True):
                 if not source_units:
-                    for group in self.serial(source, 0):
-                        yield group, stage(*group) if stage is not None else None
+                    yield from with_stage(self.serial(source, 0), stage)
                 else:
                     # Lazily: the first parts are taken while later ones are read.
                     done = (next(results) for _ in source_units)
@@ -405,8 +409,7 @@ class ParallelReader:
                 self.reader.repairs.clear()
                 self.reader.repairs.update(repairs_at_start)
                 ids.next_id = ids_at_start
-                for group in self.serial(source, delivered):
-                    yield group, stage(*group) if stage is not None else None
+                yield from with_stage(self.serial(source, delivered), stage)
                 return
             self.reader.repairs.update(result.repairs)
             ids.next_id -= result.synthetic_ids

@@ -19,7 +19,7 @@ from .errors import DataError, WpmigrateError
 from .jsonl import Group, read_groups
 from .models import PRIVATE_FIELDS, Post, comment_record
 from .moderation import Ledger, Policy, moderate
-from .parallel import MIN_SPLIT_BYTES, ParallelReader, Stage
+from .parallel import MIN_SPLIT_BYTES, ParallelReader, Stage, with_stage
 from .render.jsonl import encode
 from .report import Tally, repairs_line
 from .sources import Source, open_sources, read_all
@@ -111,11 +111,8 @@ class ReadSession:
                 )
                 staged = parallel.staged(self.sources, stage)
             else:
-                staged = (
-                    (group, stage(*group) if stage is not None else None)
-                    for source in self.sources
-                    for group in self._source_groups(source, 0)
-                )
+                groups = (g for source in self.sources for g in self._source_groups(source, 0))
+                staged = with_stage(groups, stage)
             for group, done in staged:
                 self.tally.add(group[1])
                 yield group, done
