@@ -125,13 +125,18 @@ def _render_all(
             yield done, pending.get()
 
 
+def public_comment_count(record: Mapping[str, Any]) -> int:
+    """The comments of a thread record, replies included."""
+    return len(walk(list(record.get("comments") or [])))
+
+
 def index_entry(
     record: Mapping[str, Any], path: str, comment_count: int | None = None
 ) -> dict[str, Any]:
     """The index line of one post: what it is, where it was, where its file is."""
     post: Mapping[str, Any] = record.get("post") or {}
     if comment_count is None:
-        comment_count = len(walk(list(record.get("comments") or [])))
+        comment_count = public_comment_count(record)
     return {
         "post_id": post.get("id"),
         "title": post.get("title", ""),
@@ -330,7 +335,7 @@ def rendered(record: Mapping[str, Any], options: ArchiveOptions) -> RenderedPost
     """A thread record's file (pure: safe in worker processes)."""
     return RenderedPost(
         dict(record.get("post") or {}),
-        len(walk(list(record.get("comments") or []))),
+        public_comment_count(record),
         render_post(record, options),
     )
 
@@ -371,7 +376,7 @@ def write_archive(
     ``options.force`` or the folder cannot be written.
     """
     posts = (
-        RenderedPost(dict(record.get("post") or {}), index_entry(record, "")["comment_count"], data)
+        RenderedPost(dict(record.get("post") or {}), public_comment_count(record), data)
         for record, data in _render_all(records, options)
     )
     return write_rendered(posts, out_dir, options)
