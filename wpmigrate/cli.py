@@ -13,7 +13,7 @@ import functools
 import os
 import sys
 from collections.abc import Callable, Iterator
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -254,13 +254,32 @@ def _session(
     return session
 
 
+class _Accounts:
+    """A publishing command's accounting: every post's ledger, merged, and the
+    dropped comments written to ``--rejects`` when it is given."""
+
+    def __init__(self, rejects: JsonWriter | None) -> None:
+        self.ledger = Ledger()
+        self.rejects = rejects
+
+    def take(self, counted: Ledger, dropped: list[bytes]) -> None:
+        """One post's ledger, and its dropped comments (encoded)."""
+        self.ledger.merge(counted)
+        if self.rejects is not None:
+            for data in dropped:
+                self.rejects.write_encoded(data)
+
+
 @contextlib.contextmanager
-def _optional_output(path: str | None, force: bool) -> Iterator[BinaryIO | None]:
-    if path is None:
-        yield None
+def _accounts(rejects: str | None, force: bool) -> Iterator[_Accounts]:
+    """:class:`_Accounts` writing to the file ``rejects`` (none without one)."""
+    if rejects is None:
+        yield _Accounts(None)
         return
-    with output_stream(path, force) as handle:
-        yield handle
+    with output_stream(rejects, force) as handle:
+        writer = JsonWriter(handle)
+        yield _Accounts(writer)
+        writer.close()
 
 
 def _stderr_tty() -> bool:
@@ -374,28 +393,21 @@ def thread_command(
     session = _session(exports, encoding, quiet, jobs)
     converse = Converse(policy, max_depth, all_posts, private=not redact)
     stage = EncodedConversation(converse, pretty=pretty, rejects=rejects is not None)
-    ledger = Ledger()
     failure: WpmigrateError | None = None
-    with output_stream(output, force) as out, _optional_output(rejects, force) as rejected:
+    with output_stream(output, force) as out, _accounts(rejects, force) as accounts:
         writer = JsonWriter(out, fmt, pretty)  # type: ignore[arg-type]
-        rejects_writer = JsonWriter(rejected) if rejected is not None else None
         try:
             for _group, (record, dropped, counted) in session.staged(stage):
-                ledger.merge(counted)
+                accounts.take(counted, dropped)
                 if record is not None:
                     writer.write_encoded(record)
-                if rejects_writer is not None:
-                    for data in dropped:
-                        rejects_writer.write_encoded(data)
         except (DataError, InputError) as exc:
             failure = exc
         writer.close()
-        if rejects_writer is not None:
-            rejects_writer.close()
-    ledger.check()
+    accounts.ledger.check()
     if failure is not None:
         raise failure
-    _note(quiet, f"{session.summary()}; {ledger.line()}")
+    _note(quiet, f"{session.summary()}; {accounts.ledger.line()}")
 
 
 @cli.command()
@@ -515,24 +527,15 @@ def archive(
         force=force,
         jobs=jobs,
     )
-    ledger = Ledger()
-    with (
-        _optional_output(rejects, force) as rejected,
-        ArchiveWriter(out_dir, options) as writer,
-    ):
-        rejects_writer = JsonWriter(rejected) if rejected is not None else None
+    with _accounts(rejects, force) as accounts, ArchiveWriter(out_dir, options) as writer:
         converse = Converse(policy, all_posts=all_posts)
         stage = ArchiveStage(converse, options, rejects is not None)
         for _group, (post, dropped, counted) in session.staged(stage):
-            ledger.merge(counted)
-            if rejects_writer is not None:
-                for data in dropped:
-                    rejects_writer.write_encoded(data)
+            accounts.take(counted, dropped)
             if post is not None:
                 writer.add(post)
         result = writer.finish()
-        if rejects_writer is not None:
-            rejects_writer.close()
+    ledger = accounts.ledger
     ledger.check()
     _note(
         quiet,
