@@ -19,10 +19,10 @@ _LIMIT = 1 << 32
 _INT64_MIN, _INT64_END = -(1 << 63), 1 << 63
 
 
-def _pack(first: int, second: int) -> int | None:
-    """Two ids as one non-zero 64-bit key, or ``None`` if they do not fit."""
-    if 0 <= first < _LIMIT - 1 and 0 <= second < _LIMIT:  # (+ 1 must fit 64 bits)
-        return ((first << 32) | second) + 1  # + 1: zero marks an empty slot
+def _post_key(post_id: int) -> int | None:
+    """A post id as a non-zero table key, or ``None`` if it does not fit."""
+    if 0 <= post_id < _LIMIT:
+        return post_id + 1  # + 1: zero marks an empty slot
     return None
 
 
@@ -105,7 +105,7 @@ class SeenKeys:
 
     def add_many(self, post_id: int, comment_ids: list[int]) -> list[bool]:
         """Remember the pairs of one item; for each, whether it was new."""
-        key = _pack(0, post_id)
+        key = _post_key(post_id)
         found = self._last.get(key) if key is not None else self._last_other.get(post_id)
         last = (found or 0) - 1
         fits = not comment_ids or (min(comment_ids) >= _INT64_MIN and max(comment_ids) < _INT64_END)
@@ -172,7 +172,7 @@ class SeenPosts:
     def swap(self, post_id: int, fingerprint: int) -> int | None:
         """Store the fingerprint for ``post_id``; return the one stored before, if any."""
         fingerprint &= _WORD
-        key = _pack(0, post_id)
+        key = _post_key(post_id)
         if key is None:
             previous = self._other.get(post_id)
             self._other[post_id] = fingerprint
