@@ -22,6 +22,7 @@ Reasons, in the order they are tested (the first that applies is recorded):
 ``blocklist``      matches a ``--blocklist`` entry
 ``links``          has ``--max-links`` links or more
 ``parent-dropped`` its parent was dropped (``--drop-orphaned-replies``)
+``no-post``        it sits outside any ``<item>`` (post 0): no page showed it
 =================  ==========================================================
 """
 
@@ -60,7 +61,10 @@ REASONS = (
     "blocklist",
     "links",
     "parent-dropped",
+    "no-post",
 )
+#: The post id of comments found outside any item (no WordPress post has id 0).
+NO_POST = 0
 
 # WordPress's own link count (check_comment): an href or a bare // URL.
 _LINK = re.compile(r"""(href\t*?=\t*?['"]?)?(https?:)?//""", re.IGNORECASE)
@@ -189,6 +193,8 @@ def moderate(
     ``policy.drop_orphaned_replies``, are dropped as ``parent-dropped``.
     Kept records are copies; the input is not modified.
     """
+    if records and records[0].get("post_id") == NO_POST:
+        return [], [_dropped(r, "no-post", "outside any <item> in the export") for r in records]
     by_id: dict[int, Record] = {}
     for record in records:
         by_id.setdefault(record["id"], record)

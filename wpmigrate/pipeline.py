@@ -18,7 +18,7 @@ from typing import Any, TextIO
 from .errors import DataError, WpmigrateError
 from .jsonl import Group, read_groups
 from .models import PRIVATE_FIELDS, Post, comment_record
-from .moderation import Ledger, Policy, moderate
+from .moderation import NO_POST, Ledger, Policy, moderate
 from .parallel import MIN_SPLIT_BYTES, ParallelReader, Stage, with_stage
 from .render.jsonl import encode
 from .report import Tally, repairs_line
@@ -114,7 +114,7 @@ class ReadSession:
                 groups = (g for source in self.sources for g in self._source_groups(source, 0))
                 staged = with_stage(groups, stage)
             for group, done in staged:
-                self.tally.add(group[1])
+                self.tally.add(group[1], is_post=group[0].get("id") != 0)
                 yield group, done
 
     def _is_xml_file(self, source: Source) -> bool:
@@ -255,7 +255,7 @@ class Converse:
         if not self.private:
             kept = [redact(record) for record in kept]
             dropped = [redact(record) for record in dropped]
-        if not kept and not self.all_posts:
+        if not kept and (not self.all_posts or summary.get("id") == NO_POST):
             return Conversation(None, dropped, ledger)
         forest = thread(kept, self.max_depth)
         record = {

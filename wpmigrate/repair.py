@@ -52,6 +52,9 @@ REPAIR_MESSAGES = {
     "duplicate_posts": "items repeating a post already read, with nothing new, skipped",
     "renumbered_comments": "comments sharing an id with a different comment given a negative id",
     "extra_channels": "extra <channel> elements read as part of the export",
+    "nested_items": "<item> elements nested in an item read as posts of their own",
+    "comments_outside_items": "comments outside any <item> read (as post 0: no-post)",
+    "raw_cdata_ends": "']]>' inside CDATA (an old WordPress's inline scripts) kept as text",
 }
 
 
@@ -214,16 +217,23 @@ def _safe_cut(buf: bytes | bytearray) -> int:
         pos = buf.rfind(mark, window)
         if pos != -1:
             cut = min(cut, pos)
-    while cut > 0 and buf[cut - 1] == 0x5D:
-        # Fix: cutting before the last ``]`` of ``…]]`` split a ``]]>`` whose ``>``
-        # had not arrived yet into ``]`` | ``]>``; the CDATA tracking in
-        # _repair_xml then missed the end of the section and left a bare ``&``
-        # after it unrepaired. Keep a run of ``]`` together.
-        cut -= 1
-    while cut > 0 and (buf[cut - 1] & 0xC0) == 0x80:
-        cut -= 1  # inside a multi-byte character: step back to its lead byte...
-    if cut > 0 and buf[cut - 1] >= 0xC0:
-        cut -= 1  # ...and before the lead byte itself
+    # A ``]]>`` whose ``>`` has not arrived yet needs at most its two ``]`` kept
+    # together with what follows. (Walking back over the whole run of ``]``, as
+    # once here, made a long run of them quadratic.)
+    for _ in range(2):
+        if cut > 0 and buf[cut - 1] == 0x5D:
+            cut -= 1
+    # A UTF-8 character is at most four bytes: look back at most three for the
+    # lead byte of an unfinished one (stray continuation bytes are cut anywhere).
+    for back in range(1, min(cut, 4) + 1):
+        byte = buf[cut - back]
+        if byte < 0x80:
+            break
+        if byte >= 0xC0:
+            length = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            if length > back:
+                cut -= back
+            break
     return cut
 
 
@@ -472,44 +482,6 @@ def _fix_reference(match: re.Match[bytes], repairs: Repairs) -> bytes:
     return b"&amp;"
 
 
-def _cdata_state(chunk: bytes, in_cdata: bool, end: int | None = None) -> bool:
-    """Whether position ``end`` of ``chunk`` (default: its end) is inside a CDATA section.
-
-    The last marker before it decides: ``]]>`` cannot occur in CDATA content, and
-    a ``<![CDATA[`` inside CDATA is text that no closing marker follows.
-    """
-    stop = len(chunk) if end is None else end
-    opened = chunk.rfind(_CDATA_OPEN, 0, stop)
-    closed = chunk.rfind(_CDATA_CLOSE, 0, stop)
-    if opened == closed == -1:
-        return in_cdata
-    return opened > closed
-
-
-def _fix_references(chunk: bytes, in_cdata: bool, start: int, repairs: Repairs) -> bytes:
-    """Repair the suspect references of ``chunk`` (from ``start``) that lie outside CDATA.
-
-    A ``&`` is literal inside CDATA, where most of them are (comment text), so
-    each suspect is checked against the nearest CDATA markers before it. One in
-    an XML comment outside CDATA would be escaped too, which is harmless: the
-    parser drops comments. The prolog (``start``) is never touched: WordPress's
-    header comment says "Activate & Run Importer".
-    """
-    out = []
-    pos = 0
-    for match in _SUSPECT.finditer(chunk, start):
-        at = match.start()
-        if _cdata_state(chunk, in_cdata, at):
-            continue
-        out.append(chunk[pos:at])
-        out.append(_fix_reference(match, repairs))
-        pos = match.end()
-    if not out:
-        return chunk
-    out.append(chunk[pos:])
-    return b"".join(out)
-
-
 # --- the pipeline ---------------------------------------------------------------
 
 
@@ -598,8 +570,6 @@ def _repair_xml(
                 repairs["undeclared_prefixes"] += len(injected.findall(chunk))
             yield chunk
         return
-    start = prolog.tag_end  # nothing before the root's attributes is repaired
-    in_cdata = False
     # Fix: only prefixes the head uses are declared on <rss>, so an undeclared
     # prefix first used after it (past the first 256 KB of a large export) made
     # the whole read fail with "Namespace prefix … not defined", where the same
@@ -611,7 +581,7 @@ def _repair_xml(
         | (set(KNOWN_NAMESPACES) - set(_MEANINGFUL))
         | {b"xml", b"xmlns"}
     )
-    late: dict[bytes, bytes] = {}
+    scanner = _Scanner(repairs, protect=prolog.tag_end)
     first = True
     for chunk in _chain(head, stream):
         # Per-chunk work stays in C: translate() and find() are an order of
@@ -623,46 +593,170 @@ def _repair_xml(
         if _NONCHARACTER_START in chunk:
             chunk, removed = _NONCHARACTERS.subn(b"", chunk)
             repairs["control_chars"] += removed
-        if _SUSPECT.search(chunk, start):
-            chunk = _fix_references(chunk, in_cdata, start, repairs)
         if not first:
             handled.update(_DECLARED_PREFIX.findall(chunk))
             for prefix in set(_USED_PREFIX.findall(chunk)) - handled:
                 handled.add(prefix)
-                late[prefix] = _MEANINGFUL.get(prefix, UNDECLARED_NAMESPACE.encode())
-            if late:
-                chunk = _declare_late(chunk, in_cdata, late, repairs)
-        in_cdata = _cdata_state(chunk, in_cdata)
+                scanner.declare_late(prefix)
         if injected is not None:
             repairs["undeclared_prefixes"] += len(injected.findall(chunk))
-        start = 0
         first = False
-        yield chunk
+        out = scanner.feed(chunk)
+        if out:
+            yield out
+    rest = scanner.finish()
+    if rest:
+        yield rest
 
 
-def _declare_late(
-    chunk: bytes, in_cdata: bool, late: dict[bytes, bytes], repairs: Repairs
-) -> bytes:
-    """Declare each prefix of ``late`` on every start tag outside CDATA that uses it.
+_OWNER = re.compile(rb"<(" + _NAME + rb"(?::" + _NAME + rb")?)(?:\s[^<>]*)?>\s*\Z")
+#: How far past a ``]]>`` the scanner looks for the owner's end tag (whitespace between).
+_LOOKAHEAD = 1024
+_CDATA_SPLIT = b"]]]]><![CDATA[>"
+_SPACE = b" \t\r\n"
 
-    ``<foo:bar>`` becomes ``<foo:bar xmlns:foo="…">``: the same element as if
-    ``<rss>`` had declared it (no line break is added). ``wp`` and ``dc`` get their
-    real namespaces and are counted here, as :func:`_inject_namespaces` counts
-    them; other prefixes are counted by the reader.
+
+class _Scanner:
+    """Repairs a UTF-8 stream piece by piece, knowing at every byte whether it is in CDATA.
+
+    One pass, in linear time: the text between CDATA sections gets its
+    references repaired and late namespace prefixes declared; the text inside
+    is left alone, except for a ``]]>`` that does not end the section.
+
+    Old WordPress (up to 3.x) wrapped post content in CDATA without splitting
+    an inner ``]]>`` (``<script>// <![CDATA[ … // ]]></script>``). As the
+    WordPress Importer's regex parser does, a section opened right after a
+    start tag ends only at the ``]]>`` its element's end tag follows (or the
+    ``<![CDATA[`` of a split section): an earlier one is text, written as
+    ``]]]]><![CDATA[>`` (what newer WordPress writes) and counted.
     """
-    pattern = re.compile(b"<(" + b"|".join(map(re.escape, late)) + b"):" + _NAME)
-    out = []
-    pos = 0
-    for match in pattern.finditer(chunk):
-        prefix = match.group(1)
-        if prefix in _MEANINGFUL:
-            repairs["undeclared_prefixes"] += 1  # as injected.findall counts: CDATA included
-        if _cdata_state(chunk, in_cdata, match.start()):
-            continue
-        out.append(chunk[pos : match.end()])
-        out.append(b' xmlns:%s="%s"' % (prefix, late[prefix]))
-        pos = match.end()
-    if not out:
-        return chunk
-    out.append(chunk[pos:])
-    return b"".join(out)
+
+    def __init__(self, repairs: Repairs, protect: int = 0) -> None:
+        self.repairs = repairs
+        self.protect = protect
+        """Bytes at the start of the stream that are never repaired (prolog, root tag)."""
+        self.in_cdata = False
+        self.owner: bytes | None = None
+        """The element whose start tag the open CDATA section follows, if it does."""
+        self.keep_owner = False
+        """The last section ended right before a ``<![CDATA[``: the same element goes on."""
+        self.held = b""
+        self.recent = b""
+        """The last bytes outside CDATA, where the next section's owner tag is."""
+        self.late: dict[bytes, bytes] = {}
+        self._late_tag: re.Pattern[bytes] | None = None
+
+    def declare_late(self, prefix: bytes) -> None:
+        """Declare ``prefix`` on every start tag outside CDATA that uses it from now on."""
+        self.late[prefix] = _MEANINGFUL.get(prefix, UNDECLARED_NAMESPACE.encode())
+        self._late_tag = re.compile(b"<(" + b"|".join(map(re.escape, self.late)) + b"):" + _NAME)
+
+    def feed(self, chunk: bytes) -> bytes:
+        """The repaired bytes of ``chunk``; a few may be held back until the next one."""
+        data = self.held + chunk if self.held else chunk
+        self.held = b""
+        if self._late_tag is not None:
+            # wp:/dc: elements are counted as the head's injection counts them: CDATA too.
+            self.repairs["undeclared_prefixes"] += sum(
+                1 for m in self._late_tag.finditer(data) if m.group(1) in _MEANINGFUL
+            )
+        out: list[bytes] = []
+        pos = 0
+        size = len(data)
+        while pos < size:
+            if not self.in_cdata:
+                at = data.find(_CDATA_OPEN, pos)
+                if at == -1:
+                    end = size - _partial_suffix(data, pos, _CDATA_OPEN)
+                    out.append(self._outside(data, pos, end))
+                    self.held = data[end:]
+                    break
+                out.append(self._outside(data, pos, at))
+                if not (self.keep_owner and at == pos):
+                    found = _OWNER.search(self.recent)
+                    self.owner = found.group(1) if found else None
+                self.keep_owner = False
+                self.in_cdata = True
+                pos = at + len(_CDATA_OPEN)
+                out.append(_CDATA_OPEN)
+                continue
+            at = data.find(_CDATA_CLOSE, pos)
+            if at == -1:
+                end = size - _partial_suffix(data, pos, _CDATA_CLOSE)
+                out.append(data[pos:end])
+                self.held = data[end:]
+                break
+            after = at + len(_CDATA_CLOSE)
+            verdict = self._ends_section(data, after)
+            if verdict is None:  # what decides it has not arrived yet
+                out.append(data[pos:at])
+                self.held = data[at:]
+                break
+            if verdict:
+                out.append(data[pos:after])
+                self.in_cdata = False
+                self.recent = b""
+            else:
+                out.append(data[pos:at])
+                out.append(_CDATA_SPLIT)
+                self.repairs["raw_cdata_ends"] += 1
+            pos = after
+        self.protect = max(0, self.protect - size + len(self.held))
+        return b"".join(out)
+
+    def finish(self) -> bytes:
+        """What is still held back at the end of the stream, as it is."""
+        held, self.held = self.held, b""
+        if held and not self.in_cdata:
+            return self._outside(held, 0, len(held))
+        return held
+
+    def _ends_section(self, data: bytes, after: int) -> bool | None:
+        """Whether the ``]]>`` ending at ``after`` ends its section (``None``: unknown yet)."""
+        if self.owner is None:
+            return True  # the section is not an element's whole content: the first ]]> ends it
+        pos = after
+        limit = min(len(data), after + _LOOKAHEAD)
+        while pos < limit and data[pos] in _SPACE:
+            pos += 1
+        if pos - after >= _LOOKAHEAD:
+            return True  # past all reason: take it as the end, as XML does
+        closing = b"</" + self.owner
+        window = data[pos : pos + max(len(_CDATA_OPEN), len(closing) + 1)]
+        if window.startswith(_CDATA_OPEN):
+            self.keep_owner = pos == after
+            return True
+        if window.startswith(closing) and len(window) > len(closing):
+            return window[len(closing)] in b">" + _SPACE
+        if pos + len(window) == len(data) and (
+            _CDATA_OPEN.startswith(window) or closing.startswith(window) or window == closing
+        ):
+            return None  # the data ran out where the next bytes decide
+        return False
+
+    def _outside(self, data: bytes, start: int, end: int) -> bytes:
+        """The text ``data[start:end]`` outside CDATA, repaired."""
+        if start >= end:
+            return b""
+        segment = data[start:end]
+        protected = b""
+        if self.protect > start:
+            cut = min(self.protect - start, len(segment))
+            protected, segment = segment[:cut], segment[cut:]
+        if _SUSPECT.search(segment):
+            segment = _SUSPECT.sub(lambda m: _fix_reference(m, self.repairs), segment)
+        if self._late_tag is not None:
+            segment = self._late_tag.sub(
+                lambda m: m.group(0) + b' xmlns:%s="%s"' % (m.group(1), self.late[m.group(1)]),
+                segment,
+            )
+        self.recent = (self.recent + protected + segment)[-512:]
+        return protected + segment
+
+
+def _partial_suffix(data: bytes, start: int, marker: bytes) -> int:
+    """How many of ``data``'s last bytes (from ``start``) begin ``marker``: hold them back."""
+    for n in range(min(len(marker) - 1, len(data) - start), 0, -1):
+        if marker.startswith(data[-n:]):
+            return n
+    return 0

@@ -18,9 +18,9 @@ class Tally:
     by_status: Counter[str] = field(default_factory=Counter)
     by_type: Counter[str] = field(default_factory=Counter)
 
-    def add(self, records: list[dict[str, Any]]) -> None:
-        """Count one post and its comment records."""
-        self.posts += 1
+    def add(self, records: list[dict[str, Any]], is_post: bool = True) -> None:
+        """Count one post and its comment records (``is_post`` False: comments outside items)."""
+        self.posts += is_post
         self.comments += len(records)
         for record in records:
             self.by_status[record["status"]] += 1

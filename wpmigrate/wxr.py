@@ -67,6 +67,8 @@ _COMMENT_FIELDS = frozenset(
 _META_FIELDS = frozenset({"meta_key", "meta_value"})
 _META = "\0meta"  # the key meta travels under beside the fields (no field is named so)
 _AUTHOR_FIELDS = frozenset({"author_id", "author_login", "author_email", "author_display_name"})
+#: What comments outside any item are read against (post id 0 is never a real post's).
+_NO_POST = Post(id=0, type="")
 
 
 def wp_local_name(tag: object) -> str | None:
@@ -171,6 +173,75 @@ def _real_day(value: str) -> bool:
     return True
 
 
+_ITEM_END = b"</item>"
+
+
+def _item_pieces(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The stream cut right after each ``</item>``: one item's end per piece, at its end.
+
+    A feed that succeeds has then finished exactly the items whose end tags it
+    held, and a feed that fails holds no complete item: whatever the parser
+    does at a fault, no half-read item is taken for a whole one.
+    """
+    tail = b""
+    for chunk in chunks:
+        if tail:
+            chunk = tail + chunk
+            tail = b""
+        start = 0
+        while (at := chunk.find(_ITEM_END, start)) != -1:
+            end = at + len(_ITEM_END)
+            yield chunk[start:end]
+            start = end
+        rest = chunk[start:] if start else chunk
+        # Hold back a "</it" the next chunk may finish.
+        keep = next(
+            (n for n in range(min(len(rest), len(_ITEM_END) - 1), 0, -1)
+             if _ITEM_END.startswith(rest[-n:])),
+            0,
+        )
+        if keep:
+            tail = rest[-keep:]
+            rest = rest[:-keep]
+        if rest:
+            yield rest
+    if tail:
+        yield tail
+
+
+#: libxml2 error codes, by what they mean here (lxml's ErrorTypes has the numbers).
+_ERROR_TEXT = {
+    etree.ErrorTypes.ERR_CDATA_NOT_FINISHED: "CDATA section not finished",
+    etree.ErrorTypes.ERR_TAG_NAME_MISMATCH: "opening and ending tag mismatch",
+    etree.ErrorTypes.ERR_TAG_NOT_FINISHED: "premature end of data in a tag",
+    etree.ErrorTypes.ERR_DOCUMENT_END: "extra content at the end of the document",
+    etree.ErrorTypes.ERR_UNDECLARED_ENTITY: "undeclared entity",
+    etree.ErrorTypes.ERR_NAME_REQUIRED: "a name was expected",
+    etree.ErrorTypes.ERR_GT_REQUIRED: "'>' was expected",
+    etree.ErrorTypes.ERR_LT_IN_ATTRIBUTE: "'<' in an attribute value",
+    etree.ErrorTypes.ERR_INVALID_CHAR: "a character not allowed in XML",
+    etree.ErrorTypes.ERR_MISPLACED_CDATA_END: "']]>' outside a CDATA section",
+}
+
+
+def _libxml2_message(exc: etree.XMLSyntaxError) -> str:
+    """What went wrong, in one line that quotes no comment text.
+
+    libxml2's own first line is used (it names the tags involved), behind a
+    wording of ours for the error codes that matter: its text has changed
+    between versions (2.14 lost some messages), its code has not.
+    """
+    ours = _ERROR_TEXT.get(exc.code)  # type: ignore[call-overload]
+    # libxml2 appends a quote of the text to some messages ("CData section not
+    # finished\n<the comment so far>"): the error must stay one line, and must
+    # not echo comment text.
+    theirs = re.sub(r",? line \d+, column \d+.*$", "", (exc.msg or "").strip().split("\n", 1)[0])
+    if ours is None:
+        return theirs or f"libxml2 error {exc.code}"
+    detail = theirs.partition(":")[2].strip() if ":" in theirs else ""
+    return f"{ours}: {detail}" if detail else ours
+
+
 class _RefuseAll(etree.Resolver):
     """Resolves every external entity or DTD to nothing: no file or URL is opened."""
 
@@ -226,6 +297,8 @@ class WxrReader:
     _meta_tags: _TagTable = field(init=False)
     _author_tags: _TagTable = field(init=False)
     _channels: int = 0
+    _depth: int = 0
+    """How many ``<item>`` elements are open (more than one: nested items)."""
     _in_item: bool = False
     _root_closed: bool = False
 
@@ -261,17 +334,18 @@ class WxrReader:
         # external parameter entity (%pe;) with resolve_entities=False.
         parser.resolvers.add(_RefuseAll())
         stream = normalise(chunks, self.source, self.repairs, self.encoding, repair=self.repair)
-        for chunk in stream:
+        for piece in _item_pieces(stream):
             try:
-                parser.feed(chunk)
+                parser.feed(piece)
             except etree.XMLSyntaxError as exc:
-                yield from self._drain(parser)
+                # Whatever libxml2 reports after a fault (some versions close the
+                # open elements, so a half-read item looks complete) is not taken:
+                # every item a successful feed finished was yielded already.
                 raise self._fault(exc) from None
             yield from self._drain(parser)
         try:
             parser.close()
         except etree.XMLSyntaxError as exc:
-            yield from self._drain(parser)
             raise self._fault(exc, at_end=True) from None
         yield from self._drain(parser)
         if self.site is None:
@@ -289,24 +363,38 @@ class WxrReader:
             tag = element.tag
             if tag == "item":
                 if event == "start":
+                    self._depth += 1
                     self._in_item = True
                     if self.site is None:
                         self._read_site(element.getparent())
                     continue
-                self._in_item = False
+                self._depth -= 1
                 post = self._read_post(element)
-                _release(element)
-                self.posts_read += 1
-                if self.posts_read > self.skip:
-                    yield post
+                if self._depth:
+                    # An <item> inside an item: read as a post of its own (the
+                    # WordPress Importer ignores it), and taken out of the outer
+                    # item without touching the outer item's own fields.
+                    self.repairs["nested_items"] += 1
+                    strays: list[Comment] = []
+                    element.getparent().remove(element)  # type: ignore[union-attr]
+                else:
+                    self._in_item = False
+                    strays = self._release(element)
+                if strays:
+                    yield from self._counted(self._detached(strays))
+                yield from self._counted(post)
             elif tag == "channel":
                 if event == "start":
                     self._channels += 1
                     if self._channels > 1:
                         self.repairs["extra_channels"] += 1
                     self._check_namespace(element)
-                elif self.site is None:
-                    self._read_site(element)
+                else:
+                    if self.site is None:
+                        self._read_site(element)
+                    strays = self._strays(list(element))
+                    if strays:
+                        yield from self._counted(self._detached(strays))
             elif tag == "rss":
                 self._root_closed = event == "end"
             elif tag.startswith(_UNDECLARED):
@@ -315,6 +403,41 @@ class WxrReader:
             elif event == "end" and not self._in_item:
                 # a channel-level <wp:author>; an RSS <author> inside an item is not one
                 self._read_author(element)
+
+    def _counted(self, post: Post) -> Iterator[Post]:
+        """Yield ``post`` unless it is among the first :attr:`skip` (already yielded)."""
+        self.posts_read += 1
+        if self.posts_read > self.skip:
+            yield post
+
+    def _release(self, item: etree._Element) -> list[Comment]:
+        """Free a read item and everything before it; the ``wp:comment``s found there."""
+        item.clear(keep_tail=False)  # type: ignore[call-arg]  # lxml-stubs lag behind
+        parent = item.getparent()
+        if parent is None:
+            return []
+        before = []
+        while (previous := item.getprevious()) is not None:
+            before.append(previous)
+            parent.remove(previous)
+        return self._strays(reversed(before)) if before else []
+
+    def _strays(self, elements: Iterable[etree._Element]) -> list[Comment]:
+        """The ``wp:comment`` elements among channel children: comments outside any item."""
+        return [
+            self._read_comment(element, _NO_POST, None)
+            for element in elements
+            if wp_local_name(element.tag) == "comment"
+        ]
+
+    def _detached(self, comments: list[Comment]) -> Post:
+        """The comments found outside any item, as the post with id 0 (no post has it).
+
+        WordPress's importer skips them; here they are read, and the moderation
+        drops them as ``no-post``: every comment of the file is accounted for.
+        """
+        self.repairs["comments_outside_items"] += len(comments)
+        return Post(id=0, type="", comments=comments)
 
     def _check_namespace(self, element: etree._Element) -> None:
         namespaces = (element.nsmap or {}).values()
@@ -328,32 +451,30 @@ class WxrReader:
             )
 
     def _syntax_error(self, exc: etree.XMLSyntaxError, at_end: bool = False) -> DataError:
+        """A parse error as one line: where, what, and how much was read before it.
+
+        The classification rests on what the reader knows, not on libxml2's
+        wording (which changes between versions): an error raised only when the
+        input ended, with ``<rss>`` still open, is a truncated file.
+        """
         line, column = exc.position if exc.position else (0, 0)
-        message = exc.msg or str(exc)
-        if message.startswith("Unregistered error message"):
-            # libxml2 2.14 lost the text of some messages; its error code still
-            # names the problem (ERR_CDATA_NOT_FINISHED -> "CData section not finished").
-            last = exc.error_log.last_error if exc.error_log else None  # type: ignore[attr-defined]
-            if last is not None and last.type_name:
-                name = last.type_name.removeprefix("ERR_").replace("_", " ").lower()
-                message = name[:1].upper() + name[1:]
-        # Fix: libxml2 appends a quote of the text to some messages ("CData section
-        # not finished\n<the comment so far>"): the error must stay one line, and
-        # must not echo comment text. Keep the first line only.
-        message = message.strip().split("\n", 1)[0]
-        message = re.sub(r",? line \d+, column \d+.*$", "", message)
-        if self._in_item:
-            posts = "post" if self.posts_read == 1 else "posts"
-            message += (
-                f" (inside the item after {self.posts_read} complete {posts}; it was skipped)"
+        read = self.posts_read
+        posts = f"{read} complete {'post' if read == 1 else 'posts'}"
+        if at_end and not self._root_closed:
+            where = "inside an item" if self._in_item else "before the end of the channel"
+            return DataError(
+                f"malformed XML: the export is truncated: it ends {where}; "
+                f"{read} {'post was' if read == 1 else 'posts were'} read before the cut",
+                self.source,
+                line,
+                column,
             )
-        lowered = message.lower()
-        # Fix: the parser raises at close() only when the input ended with the
-        # document still open, whatever libxml2 calls it ("CData section not
-        # finished", "Couldn't find end of Start Tag"): that is a truncated file.
-        truncated = at_end and not self._root_closed
-        if truncated or "premature end" in lowered or "end of data" in lowered:
-            message = f"the export is truncated: {message}"
+        message = _libxml2_message(exc)
+        if self._in_item:
+            message += (
+                f" (inside the item after {posts}: that item and everything after it "
+                "were not read)"
+            )
         return DataError(f"malformed XML: {message}", self.source, line, column)
 
     # --- channel header -------------------------------------------------------------
@@ -614,15 +735,6 @@ def _int_or_none(raw: str) -> int | None:
     # WordPress ids are BIGINT UNSIGNED: a bigger "id" is not one (and would not
     # fit the JSON encoder or the (post, comment) dedupe keys).
     return number if number < _MAX_ID else None
-
-
-def _release(element: etree._Element) -> None:
-    """Free a processed element and everything before it in its parent."""
-    element.clear(keep_tail=False)  # type: ignore[call-arg]  # lxml-stubs lag behind
-    parent = element.getparent()
-    if parent is not None:
-        while element.getprevious() is not None:
-            del parent[0]
 
 
 @dataclass
