@@ -24,6 +24,8 @@ CASES = {
     "statuses-types": "fixtures/quirks/statuses-types.xml",
     "author-flags": "fixtures/quirks/author-flags.xml",
     "zero-dates": "fixtures/quirks/zero-dates.xml",
+    "stray-comments": "fixtures/quirks/stray-comments.xml",
+    "old-inline-scripts": "fixtures/quirks/old-inline-scripts.xml",
 }
 
 

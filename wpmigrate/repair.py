@@ -79,12 +79,25 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+#: Without a BOM, a 16- or 32-bit encoding shows in the first characters: ``<``
+#: (after any white space) and the ASCII character after it, each beside NUL
+#: bytes. Fix: only ``<?`` was known (XML 1.0, appendix F), so an export without
+#: a declaration, starting ``<rss`` or ``<!--`` in UTF-16, was read as UTF-8.
 _BOMLESS = (
-    (b"<\x00?\x00", "utf-16-le"),
-    (b"\x00<\x00?", "utf-16-be"),
-    (b"<\x00\x00\x00", "utf-32-le"),
-    (b"\x00\x00\x00<", "utf-32-be"),
+    (re.compile(rb"(?:[\t\n\r ]\x00\x00\x00)*<\x00\x00\x00"), "utf-32-le"),
+    (re.compile(rb"(?:\x00\x00\x00[\t\n\r ])*\x00\x00\x00<"), "utf-32-be"),
+    (re.compile(rb"(?:[\t\n\r ]\x00)*<\x00[!-~]\x00"), "utf-16-le"),
+    (re.compile(rb"(?:\x00[\t\n\r ])*\x00<\x00[!-~]"), "utf-16-be"),
 )
+#: For a codec named with ``--encoding``: a BOM it would read as text (U+FEFF),
+#: and the codec that reads it as a BOM instead.
+_READS_BOM = {
+    "utf-8": (codecs.BOM_UTF8, "utf-8-sig"),
+    "utf-16-le": (codecs.BOM_UTF16_LE, "utf-16"),
+    "utf-16-be": (codecs.BOM_UTF16_BE, "utf-16"),
+    "utf-32-le": (codecs.BOM_UTF32_LE, "utf-32"),
+    "utf-32-be": (codecs.BOM_UTF32_BE, "utf-32"),
+}
 _DECLARED = re.compile(rb"""^\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 
 
@@ -122,7 +135,7 @@ def detect_encoding(head: bytes, repairs: Repairs) -> str:
         if head.startswith(bom):
             return codec
     for pattern, codec in _BOMLESS:
-        if head.startswith(pattern):
+        if pattern.match(head):
             return codec
     declared = _DECLARED.match(head)
     if not declared:
@@ -138,6 +151,27 @@ def detect_encoding(head: bytes, repairs: Repairs) -> str:
     if codec.startswith(("utf-16", "utf-32")):
         return "utf-8"
     return "utf-8" if codec == "utf-8" else codec
+
+
+def forced_encoding(name: str, head: bytes) -> str:
+    """The codec to read a document in that the user says is in ``name`` (``--encoding``).
+
+    Fix: Python's ``utf-16`` and ``utf-32`` cannot decode a stream piece by
+    piece without a BOM (they raise: exit 70). Without one, the byte order is
+    that of the first characters, else little-endian (what Python's one-shot
+    ``utf-16`` decoding assumes on the machines exports come from). A BOM that
+    fits the codec named is read as a BOM, not as a U+FEFF before ``<?xml``.
+    """
+    codec = usable_codec(name) or name
+    if codec in ("utf-16", "utf-32"):
+        if any(head.startswith(bom) for bom, found in _BOMS if found == codec):
+            return codec
+        for pattern, bomless in _BOMLESS:
+            if bomless.startswith(codec) and pattern.match(head):
+                return bomless
+        return f"{codec}-le"
+    bom, reading = _READS_BOM.get(codec, (b"", codec))
+    return reading if bom and head.startswith(bom) else codec
 
 
 class _CountingReplace:
@@ -431,6 +465,8 @@ _SUSPECT = re.compile(
     rb"|&#(?:" + _BAD_DECIMAL + rb"|" + _BAD_HEX + rb");"
     rb"|&(?![A-Za-z][A-Za-z0-9]{0,31};|#[0-9]+;|#[xX][0-9a-fA-F]+;)"
 )
+#: A bare ``&`` that cannot start any reference: escaped without looking further.
+_PLAIN_BARE = re.compile(rb"&(?=[^A-Za-z#])")
 _CDATA_OPEN = b"<![CDATA["
 _CDATA_CLOSE = b"]]>"
 
@@ -515,7 +551,7 @@ def normalise(
             break
     if encoding is not None and usable_codec(encoding) is None:
         raise DataError(f"cannot read an export as {encoding!r}: not a text encoding for XML")
-    codec = encoding or detect_encoding(head, repairs)
+    codec = forced_encoding(encoding, head) if encoding else detect_encoding(head, repairs)
     raw: Iterable[bytes] = _chain(head, stream)
     if codec == "utf-8-sig":
         raw = _strip_bom(raw)
@@ -594,7 +630,8 @@ def _repair_xml(
             chunk, removed = _NONCHARACTERS.subn(b"", chunk)
             repairs["control_chars"] += removed
         if not first:
-            handled.update(_DECLARED_PREFIX.findall(chunk))
+            if b"xmlns:" in chunk:
+                handled.update(_DECLARED_PREFIX.findall(chunk))
             for prefix in set(_USED_PREFIX.findall(chunk)) - handled:
                 handled.add(prefix)
                 scanner.declare_late(prefix)
@@ -743,7 +780,13 @@ class _Scanner:
         if self.protect > start:
             cut = min(self.protect - start, len(segment))
             protected, segment = segment[:cut], segment[cut:]
-        if _SUSPECT.search(segment):
+        if b"&" in segment and _SUSPECT.search(segment):
+            # The common defect, "tom & jerry", in one C-level pass; the rest one by one.
+            spaced = segment.count(b"& ")
+            if spaced:
+                segment = segment.replace(b"& ", b"&amp; ")
+            segment, bare = _PLAIN_BARE.subn(b"&amp;", segment)
+            self.repairs["bare_ampersands"] += spaced + bare
             segment = _SUSPECT.sub(lambda m: _fix_reference(m, self.repairs), segment)
         if self._late_tag is not None:
             segment = self._late_tag.sub(

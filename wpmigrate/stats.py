@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .jsonl import Group
-from .moderation import Ledger, Policy, moderate
+from .moderation import NO_POST, Ledger, Policy, moderate
 from .repair import Repairs
 from .report import counts
 from .thread import max_depth_of, thread
@@ -42,14 +42,16 @@ class ExportStats:
             self.add(summary, records, policy)
 
     def add(self, summary: dict[str, Any], records: list[dict[str, Any]], policy: Policy) -> None:
-        """Count one post."""
-        self.posts += 1
-        self.posts_by_type[str(summary.get("type", "post"))] += 1
+        """Count one post (or the comments found outside any item: post 0)."""
+        is_post = summary.get("id") != NO_POST
+        if is_post:
+            self.posts += 1
+            self.posts_by_type[str(summary.get("type", "post"))] += 1
         if not records:
             return
-        self.posts_with_comments += 1
+        self.posts_with_comments += is_post
         self.comments += len(records)
-        if len(records) > self.largest_post:
+        if is_post and len(records) > self.largest_post:
             self.largest_post, self.largest_post_id = len(records), summary.get("id")
         for record in records:
             self.by_status[record["status"]] += 1

@@ -252,6 +252,35 @@ class _RefuseAll(etree.Resolver):
         return self.resolve_string("", context)  # type: ignore[call-arg]
 
 
+def _release(item: etree._Element) -> None:
+    """Free a read item and everything before it in its parent."""
+    item.clear(keep_tail=False)  # type: ignore[call-arg]  # lxml-stubs lag behind
+    parent = item.getparent()
+    if parent is not None:
+        while item.getprevious() is not None:
+            del parent[0]
+
+
+def _since_last_item(item: etree._Element) -> list[etree._Element]:
+    """The siblings between the previous item (released, so at most one) and ``item``."""
+    found = []
+    previous = item.getprevious()
+    while previous is not None and previous.tag != "item":
+        found.append(previous)
+        previous = previous.getprevious()
+    return found[::-1]
+
+
+def _after_last_item(channel: etree._Element) -> list[etree._Element]:
+    """The children of ``channel`` after its last item (all of them if it has none)."""
+    found = []
+    for child in reversed(channel):
+        if child.tag == "item":
+            break
+        found.append(child)
+    return found[::-1]
+
+
 class IdPool:
     """Negative ids for items and comments that have none: -1, -2, …
 
@@ -364,9 +393,15 @@ class WxrReader:
             if tag == "item":
                 if event == "start":
                     self._depth += 1
-                    self._in_item = True
-                    if self.site is None:
-                        self._read_site(element.getparent())
+                    if self._depth == 1:
+                        self._in_item = True
+                        if self.site is None:
+                            self._read_site(element.getparent())
+                        # Whatever precedes the item is complete now: comments
+                        # among it come out in file order, before the item.
+                        strays = self._strays(_since_last_item(element))
+                        if strays:
+                            yield from self._counted(self._detached(strays))
                     continue
                 self._depth -= 1
                 post = self._read_post(element)
@@ -375,13 +410,10 @@ class WxrReader:
                     # WordPress Importer ignores it), and taken out of the outer
                     # item without touching the outer item's own fields.
                     self.repairs["nested_items"] += 1
-                    strays: list[Comment] = []
                     element.getparent().remove(element)  # type: ignore[union-attr]
                 else:
                     self._in_item = False
-                    strays = self._release(element)
-                if strays:
-                    yield from self._counted(self._detached(strays))
+                    _release(element)
                 yield from self._counted(post)
             elif tag == "channel":
                 if event == "start":
@@ -392,7 +424,7 @@ class WxrReader:
                 else:
                     if self.site is None:
                         self._read_site(element)
-                    strays = self._strays(list(element))
+                    strays = self._strays(_after_last_item(element))
                     if strays:
                         yield from self._counted(self._detached(strays))
             elif tag == "rss":
@@ -409,18 +441,6 @@ class WxrReader:
         self.posts_read += 1
         if self.posts_read > self.skip:
             yield post
-
-    def _release(self, item: etree._Element) -> list[Comment]:
-        """Free a read item and everything before it; the ``wp:comment``s found there."""
-        item.clear(keep_tail=False)  # type: ignore[call-arg]  # lxml-stubs lag behind
-        parent = item.getparent()
-        if parent is None:
-            return []
-        before = []
-        while (previous := item.getprevious()) is not None:
-            before.append(previous)
-            parent.remove(previous)
-        return self._strays(reversed(before)) if before else []
 
     def _strays(self, elements: Iterable[etree._Element]) -> list[Comment]:
         """The ``wp:comment`` elements among channel children: comments outside any item."""
