@@ -8,6 +8,7 @@ before a fault are still written), 5 output not writable, 70 internal error,
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import functools
 import os
@@ -89,9 +90,16 @@ def _check_encoding(ctx: click.Context, param: click.Parameter, value: str | Non
     if value is None:
         return None
     codec = usable_codec(value)
-    if codec is None:
-        raise click.BadParameter(f"unknown encoding {value!r} (not a text encoding Python knows)")
-    return codec
+    if codec is not None:
+        return codec
+    try:
+        codecs.lookup(value)
+    except (LookupError, ValueError):
+        raise click.BadParameter(
+            f"unknown encoding {value!r} (not a text encoding Python knows)"
+        ) from None
+    # utf-7, idna, rot13, base64, …: Python has them, no XML document is written in them.
+    raise click.BadParameter(f"{value!r} is not an encoding an XML export can be written in")
 
 
 def _default_jobs() -> int:

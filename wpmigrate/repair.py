@@ -119,7 +119,7 @@ def usable_codec(name: str) -> str | None:
     """
     try:
         info = codecs.lookup(name)
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a NUL in the name
         return None
     if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_FOR_XML:
         return None
