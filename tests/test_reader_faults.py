@@ -252,3 +252,19 @@ def test_repair_stays_linear() -> None:
     for case in ("issue", "mixed"):
         bad, good = exports[case], exports[case + " twin"]
         assert _seconds(bad) < 8 * _seconds(good) + 0.5, case
+
+
+def test_a_raw_cdata_end_that_leaves_the_file_well_formed_is_still_repaired() -> None:
+    """``<![CDATA[a ]]> b <![CDATA[c]]>`` parses, losing both markers from the text: the
+    fast path must not take it as it is."""
+    content = "Close with ]]> and open with <![CDATA[ in one comment."
+    data = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<rss xmlns:wp="http://wordpress.org/export/1.0/"><channel><item>'
+        "<wp:post_id>1</wp:post_id><wp:comment><wp:comment_id>7</wp:comment_id>"
+        f"<wp:comment_content><![CDATA[{content}]]></wp:comment_content>"
+        "</wp:comment></item></channel></rss>\n"
+    ).encode()
+    for read in (read_documents([data]), read_fast(data), read_fast(data, chunk=5)):
+        assert [r["content_html"] for r in read.records] == [content]
+        assert read.repairs == {"raw_cdata_ends": 1}

@@ -525,6 +525,29 @@ class NeedsRepair(Exception):
     """The fast path cannot read this document as it is: read it again with repairs."""
 
 
+#: A ``]]>`` followed by neither an end tag nor a split section's ``<![CDATA[``.
+_ODD_CDATA_END = re.compile(rb"\]\]>(?!<(?:/|!\[CDATA\[))")
+_CDATA_CHECK_TAIL = len(_CDATA_CLOSE) + len(_CDATA_OPEN)
+
+
+def _check_cdata_ends(window: bytes) -> None:
+    """Raise :class:`NeedsRepair` at a ``]]>`` that can only be CDATA text.
+
+    Old WordPress's unsplit ``]]>`` usually breaks the parse, but not always:
+    ``<![CDATA[a ]]> b <![CDATA[c]]>`` is well-formed and would lose both markers
+    from the text. Such a ``]]>`` is never followed by ``</`` or ``<![CDATA[``
+    (a split section), so the fast path leaves it to the repairing read. A match
+    in the last bytes, whose next bytes have not arrived, is looked at again
+    with the next chunk.
+    """
+    if _CDATA_CLOSE not in window:
+        return
+    limit = len(window) - _CDATA_CHECK_TAIL
+    for match in _ODD_CDATA_END.finditer(window):
+        if match.start() <= limit:
+            raise NeedsRepair("']]>' inside CDATA")
+
+
 def normalise(
     chunks: Iterable[bytes],
     source: str,
@@ -601,9 +624,12 @@ def _repair_xml(
     assert prolog is not None
     head, injected = _inject_namespaces(head, prolog)
     if not repair:
+        tail = b""
         for chunk in _chain(head, stream):
             if injected is not None:
                 repairs["undeclared_prefixes"] += len(injected.findall(chunk))
+            _check_cdata_ends(tail + chunk)
+            tail = chunk[-_CDATA_CHECK_TAIL:]
             yield chunk
         return
     # Fix: only prefixes the head uses are declared on <rss>, so an undeclared
