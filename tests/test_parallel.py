@@ -305,3 +305,96 @@ def test_a_failed_part_leaves_the_next_exports_aligned(
     monkeypatch.setattr(parallel, "run_unit", flaky)
     files = [generated, FIXTURES / "customer-love.xml", FIXTURES / "quirks" / "entities.xml"]
     assert read(files, 3) == read(files, 1)
+
+
+# --- zips of many members: batched, each zip opened once per worker ---------------------------
+
+
+def _units(sizes: list[int], ranges: int = 0) -> list[Any]:
+    from wpmigrate.parallel import Unit
+
+    units = [
+        Unit(i, "a.zip", f"a.zip:{i}.xml", member=i, size=size) for i, size in enumerate(sizes)
+    ]
+    base = len(units)
+    for part in range(ranges):  # a large file's ranges, after the members
+        start, end = part * 100, (part + 1) * 100 if part < ranges - 1 else -1
+        units.append(Unit(base + part, "big.xml", "big.xml", start, end, 10, part, size=100))
+    return units
+
+
+def test_small_members_go_to_workers_in_batches_ranges_alone() -> None:
+    from wpmigrate.parallel import BATCH_UNITS, PARTS_PER_JOB, batches
+
+    units = _units([2_000] * 1000, ranges=3)
+    groups = batches(units, workers=2)
+    assert [unit for group in groups for unit in group] == units  # in order, each once
+    members, ranges = groups[:-3], groups[-3:]
+    assert [len(group) for group in members] == [BATCH_UNITS] * 15 + [1000 - 15 * BATCH_UNITS]
+    assert [len(group) for group in ranges] == [1, 1, 1]
+    # Few members: still PARTS_PER_JOB groups per worker (20 / (2 * 4): 3 a group).
+    assert PARTS_PER_JOB == 4
+    assert [len(group) for group in batches(_units([2_000] * 20), workers=2)] == [3] * 6 + [2]
+
+
+def test_a_batch_holds_at_most_a_megabyte_and_big_or_unknown_members_go_alone() -> None:
+    from wpmigrate.parallel import BATCH_BYTES, batches
+
+    sizes = [400_000, 400_000, 400_000, BATCH_BYTES, -1, 10, 10]
+    groups = batches(_units(sizes), workers=1)
+    assert [[unit.size for unit in group] for group in groups] == [
+        [400_000, 400_000],
+        [400_000],
+        [BATCH_BYTES],
+        [-1],
+        [10, 10],
+    ]
+
+
+def _zip_of_members(path: Path, count: int, repeat_names: bool = False) -> Path:
+    import warnings
+    import zipfile
+
+    import zip_members
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for n in range(count):
+                name = f"part-{n % 7}.xml" if repeat_names else f"part-{n}.xml"
+                archive.writestr(name, zip_members.tiny_export(n))
+    return path
+
+
+@pytest.mark.parametrize("repeat_names", [False, True])
+def test_zip_of_many_members_reads_the_same_on_several_cores(
+    tmp_path: Path, repeat_names: bool
+) -> None:
+    archive = _zip_of_members(tmp_path / "big.zip", 150, repeat_names)
+    serial = read([archive], 1)
+    assert serial[2] is None and len(serial[0]) == 150
+    for jobs in (2, 3):
+        assert read([archive], jobs) == serial
+
+
+def test_a_zip_read_through_a_pipe_stays_in_the_main_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from wpmigrate.parallel import plan
+    from wpmigrate.sources import open_sources
+
+    archive = _zip_of_members(tmp_path / "big.zip", 5)
+
+    class Stdin:
+        buffer = io.BytesIO(archive.read_bytes())
+
+    monkeypatch.setattr(sys, "stdin", Stdin())
+    sources = list(open_sources(["-"]))
+    assert len(sources) == 5 and all(source.reopenable for source in sources)
+    assert plan(sources, 2) == [[]] * 5  # a worker could not open the spool
+    from_file = plan(list(open_sources([str(archive)])), 2)
+    assert [[(unit.path, unit.member) for unit in units] for units in from_file] == [
+        [(str(archive), member)] for member in range(5)
+    ]

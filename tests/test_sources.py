@@ -6,7 +6,10 @@ import bz2
 import gzip
 import io
 import lzma
+import os
 import sys
+import threading
+import warnings
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -224,3 +227,167 @@ def test_corrupt_compressed_data_is_an_input_error(
         content(source)
     assert str(caught.value).startswith(f"{path}: corrupt {kind} data: ")
     assert caught.value.exit_code == 3
+
+
+# --- zips: members of the same name, and members read in another process ----------------------
+
+
+def make_zip_with_repeats(path: Path, members: list[tuple[str, bytes]]) -> Path:
+    """A zip that may hold several members of one name (zipfile warns, and allows it)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "Duplicate name: 'export.xml'"
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, data in members:
+                archive.writestr(name, data)
+    return path
+
+
+def test_members_of_the_same_name_are_all_read_each_with_its_own_name(tmp_path: Path) -> None:
+    # ZipFile.open(name) gives only the last of them: each is opened by its position.
+    archive = make_zip_with_repeats(
+        tmp_path / "a.zip",
+        [
+            ("export.xml", b"first"),
+            ("other.xml", b"other"),
+            ("export.xml", b"second"),
+            ("export.xml", b"third"),
+        ],
+    )
+    sources = sources_of(archive)
+    assert [source.name for source in sources] == [
+        f"{archive}:export.xml",
+        f"{archive}:export.xml#2",
+        f"{archive}:export.xml#3",
+        f"{archive}:other.xml",
+    ]
+    assert [content(source) for source in sources] == [b"first", b"second", b"third", b"other"]
+    assert [source.member for source in sources] == [0, 2, 3, 1]
+    assert {source.path for source in sources} == {str(archive)}
+
+
+def test_zip_member_opens_the_zip_once_per_process(tmp_path: Path) -> None:
+    from wpmigrate import sources as module
+
+    archive = make_zip_with_repeats(
+        tmp_path / "a.zip", [("export.xml", b"one"), ("export.xml", b"two"), ("b.xml", b"b")]
+    )
+    module._OPEN_ZIPS.clear()
+    listed = sources_of(archive)
+    got = [module.zip_member(str(archive), s.member, s.name) for s in listed]
+    assert [(s.name, content(s)) for s in got] == [(s.name, content(s)) for s in listed]
+    assert len(module._OPEN_ZIPS) == 1  # one ZipFile for every member
+    [opened] = module._OPEN_ZIPS.values()
+    assert module.zip_member(str(archive), 0, f"{archive}:export.xml") is not None
+    assert list(module._OPEN_ZIPS.values()) == [opened]
+    # A zip replaced by another is opened again, and a member no longer there is an error.
+    make_zip_with_repeats(archive, [("renamed.xml", b"new content, other size")])
+    with pytest.raises(InputError) as caught:
+        module.zip_member(str(archive), 0, f"{archive}:export.xml")
+    assert str(caught.value) == (
+        f"{archive}:export.xml: not found in the zip (it changed while it was read)"
+    )
+    assert opened not in module._OPEN_ZIPS.values()
+    module._OPEN_ZIPS.clear()
+
+
+# --- FIFOs, process substitution, devices: opened once, never probed --------------------------
+
+
+def _write_later(path: Path, data: bytes) -> threading.Thread:
+    """A writer for a FIFO: opening it blocks until the reader opens it too."""
+
+    def write() -> None:
+        with open(path, "wb") as fifo:
+            fifo.write(data)
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+@pytest.mark.parametrize("kind", ["", *sorted(COMPRESSORS)])
+def test_fifo_is_read_once_like_stdin(tmp_path: Path, kind: str) -> None:
+    # Was: the probe opened the FIFO, read 8 bytes and closed it; the writer then
+    # failed with EPIPE and the real read waited for a writer for ever.
+    fifo = tmp_path / "export.fifo"
+    os.mkfifo(fifo)
+    writer = _write_later(fifo, COMPRESSORS[kind](XML) if kind else XML)
+    [source] = sources_of(fifo)
+    assert (source.name, source.compression, source.reopenable) == (str(fifo), kind, False)
+    assert (source.path, source.size) == ("", None)
+    assert content(source) == XML
+    writer.join(5)
+    assert not writer.is_alive()
+    with pytest.raises(InputError) as caught:
+        source.open()
+    assert str(caught.value) == f"{fifo} can be read only once: name it once"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_zip_through_a_fifo_is_spooled(tmp_path: Path) -> None:
+    archive = make_zip(tmp_path / "s.zip", {"p-2.xml": b"two", "p-10.xml": b"ten"})
+    fifo = tmp_path / "export.fifo"
+    os.mkfifo(fifo)
+    writer = _write_later(fifo, archive.read_bytes())
+    sources = sources_of(fifo)
+    writer.join(5)
+    assert [source.name for source in sources] == [f"{fifo}:p-2.xml", f"{fifo}:p-10.xml"]
+    assert [content(source) for source in sources] == [b"two", b"ten"]
+    assert [content(source) for source in sources] == [b"two", b"ten"]  # the spool seeks
+    assert {source.path for source in sources} == {""}  # no other process can read it
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_empty_fifo(tmp_path: Path) -> None:
+    fifo = tmp_path / "export.fifo"
+    os.mkfifo(fifo)
+    writer = _write_later(fifo, b"")
+    [source] = sources_of(fifo)
+    writer.join(5)
+    assert content(source) == b""
+
+
+class _Trickle(io.RawIOBase):
+    """A pipe that gives one byte per read."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if not self._data:
+            return 0
+        buffer[0] = self._data[0]
+        self._data = self._data[1:]
+        return 1
+
+
+class TrickleStdin:
+    def __init__(self, data: bytes) -> None:
+        self.buffer = _Trickle(data)
+
+
+@pytest.mark.parametrize("kind", sorted(COMPRESSORS))
+def test_stdin_that_gives_a_byte_at_a_time_is_still_recognised(
+    monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    monkeypatch.setattr(sys, "stdin", TrickleStdin(COMPRESSORS[kind](XML)))
+    [source] = sources_of("-")
+    assert source.compression == kind
+    assert content(source) == XML
+
+
+def test_a_device_is_read_once(tmp_path: Path) -> None:
+    [source] = sources_of(os.devnull)
+    assert (source.reopenable, source.path) == (False, "")
+    assert content(source) == b""
+
+
+def test_a_regular_file_can_be_read_by_another_process(tmp_path: Path) -> None:
+    path = tmp_path / "export.xml"
+    path.write_bytes(XML)
+    [source] = sources_of(path)
+    assert (source.reopenable, source.path, source.member) == (True, str(path), -1)

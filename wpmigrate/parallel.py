@@ -3,7 +3,8 @@
 A plain export file is cut at ``<item>`` boundaries into as many ranges as
 there are jobs; each range is read by a worker process as a document of its
 own (the export's header, the range, and closing tags), and several exports
-(a WordPress.com zip's parts) are read by different workers. Workers hand back
+(a WordPress.com zip's parts) are read by different workers, each of which
+opens a zip once however many of its members it reads. Workers hand back
 each post's records, or, when a command's per-post stage runs in them, the
 stage's result and the comments' ids; the main process takes them in file
 order, so the output is the same as a serial read.
@@ -33,13 +34,18 @@ from .errors import WpmigrateError
 from .jsonl import Group
 from .models import comment_record
 from .repair import Repairs
-from .sources import Source, open_sources, read_all
+from .sources import Source, open_sources, read_all, zip_member
 from .wxr import ExportReader
 
 #: Below this size a file is read in one piece: starting workers costs more.
 MIN_SPLIT_BYTES = 16 << 20
 #: Parts a large export is cut into, per worker process.
 PARTS_PER_JOB = 4
+#: Small whole exports (a zip's members, small files) go to a worker together, up
+#: to this many bytes or :data:`BATCH_UNITS` of them: handing over each alone costs
+#: more than reading it, and a thousand members must not cost a thousand handovers.
+BATCH_BYTES = 1 << 20
+BATCH_UNITS = 64
 _ITEM = b"<item"
 _CDATA_OPEN = b"<![CDATA["
 _CDATA_CLOSE = b"]]>"
@@ -62,7 +68,7 @@ class Unit:
 
     index: int
     path: str
-    """The path given on the command line."""
+    """The file to read (a zip member's zip)."""
     name: str
     """The :class:`Source` name (a zip member is ``archive.zip:member.xml``)."""
     start: int = 0
@@ -72,6 +78,10 @@ class Unit:
     """Where the first ``<item`` starts: the header every range is read with."""
     part: int = 0
     """0 for the first range of a file (it has the header already)."""
+    member: int = -1
+    """A zip member's position in the zip (:attr:`Source.member`); ``-1``: no member."""
+    size: int = -1
+    """Bytes to read when known (``-1``: unknown, a compressed file): for batching."""
 
 
 @dataclass
@@ -172,7 +182,12 @@ def _range_chunks(unit: Unit, chunk_size: int = 1 << 20) -> Iterator[bytes]:
 def _unit_chunks(unit: Unit) -> Callable[[], Iterator[bytes]]:
     if unit.end != -1 or unit.start:
         return lambda: _range_chunks(unit)
-    source = next(s for s in open_sources([unit.path]) if s.name == unit.name)
+    if unit.member >= 0:
+        # By position, in a zip this process keeps open: neither a member's name
+        # (names repeat) nor a fresh listing of the zip for every member.
+        source = zip_member(unit.path, unit.member, unit.name)
+    else:
+        source = next(s for s in open_sources([unit.path]) if s.name == unit.name)
     return lambda: read_all(source)
 
 
@@ -303,7 +318,12 @@ def _frames(path: str) -> Iterator[_Frame]:
 
 def splittable(source: Source) -> bool:
     """A plain, seekable export file: the only kind cut into ranges."""
-    return source.reopenable and not source.compression and os.path.isfile(source.name)
+    return (
+        source.reopenable
+        and not source.compression
+        and source.path == source.name
+        and os.path.isfile(source.path)
+    )
 
 
 def plan(
@@ -316,8 +336,8 @@ def plan(
     plans: list[list[Unit]] = []
     index = 0
     for source in sources:
-        if not source.reopenable or not eligible(source):
-            plans.append([])
+        if not source.reopenable or not source.path or not eligible(source):
+            plans.append([])  # stdin, a pipe (read once), or not XML: read here
             continue
         if splittable(source):
             # More parts than workers: the main process takes the first parts
@@ -326,14 +346,49 @@ def plan(
             first_item = header_end(source.name) if len(ranges) > 1 else 0
             units = []
             for part, (start, end) in enumerate(ranges):
-                units.append(Unit(index, source.name, source.name, start, end, first_item, part))
+                size = (end if end != -1 else os.path.getsize(source.name)) - start
+                units.append(
+                    Unit(index, source.name, source.name, start, end, first_item, part, size=size)
+                )
                 index += 1
         else:
-            path = source.name.split(":", 1)[0] if source.compression == "zip" else source.name
-            units = [Unit(index, path, source.name)]
+            size = -1 if source.size is None else source.size
+            units = [Unit(index, source.path, source.name, member=source.member, size=size)]
             index += 1
         plans.append(units)
     return plans
+
+
+def batches(units: list[Unit], workers: int) -> list[list[Unit]]:
+    """The units in order, in the groups a worker takes at once.
+
+    A range of a large export goes alone (ranges are cut for the workers to
+    share); consecutive small whole exports go together, up to
+    :data:`BATCH_BYTES` and :data:`BATCH_UNITS`, and fewer when there are few,
+    so that each worker still gets several groups.
+    """
+
+    def alone(unit: Unit) -> bool:
+        return unit.end != -1 or unit.start != 0 or not 0 <= unit.size < BATCH_BYTES
+
+    small = sum(1 for unit in units if not alone(unit))
+    most = max(1, min(BATCH_UNITS, -(-small // (workers * PARTS_PER_JOB))))
+    groups: list[list[Unit]] = []
+    current: list[Unit] = []
+    current_bytes = 0
+    for unit in units:
+        single = alone(unit)
+        if current and (single or len(current) >= most or current_bytes + unit.size > BATCH_BYTES):
+            groups.append(current)
+            current, current_bytes = [], 0
+        if single:
+            groups.append([unit])
+        else:
+            current.append(unit)
+            current_bytes += unit.size
+    if current:
+        groups.append(current)
+    return groups
 
 
 def pool_context() -> Any:
@@ -368,15 +423,16 @@ class ParallelReader:
         post that deduplication across ranges changed.
         """
         plans = plan(sources, self.jobs, self.eligible, self.min_split)
-        units = [unit for units in plans for unit in units]
-        if len(units) < 2:
+        groups = batches([unit for units in plans for unit in units], self.jobs)
+        if len(groups) < 2:
             for source in sources:
                 yield from with_stage(self.serial(source, 0), stage)
             return
         self.folder = tempfile.mkdtemp(prefix="wpmigrate-")
-        pool = pool_context().Pool(min(self.jobs, len(units)))
+        pool = pool_context().Pool(min(self.jobs, len(groups)))
         try:
-            results = pool.imap(_run_unit_in, [(unit, self.folder, stage) for unit in units])
+            tasks = [(group, self.folder, stage) for group in groups]
+            results = (result for done in pool.imap(_run_units_in, tasks) for result in done)
             for source, source_units in zip(sources, plans, strict=True):
                 if not source_units:
                     yield from with_stage(self.serial(source, 0), stage)
@@ -447,5 +503,6 @@ def _only_fresh(group: Group, fresh: list[bool]) -> Group:
     return summary, [record for record, new in zip(records, fresh, strict=True) if new]
 
 
-def _run_unit_in(arguments: tuple[Unit, str, Stage | None]) -> UnitResult:
-    return run_unit(*arguments)
+def _run_units_in(arguments: tuple[list[Unit], str, Stage | None]) -> list[UnitResult]:
+    units, folder, stage = arguments
+    return [run_unit(unit, folder, stage) for unit in units]

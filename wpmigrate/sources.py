@@ -5,6 +5,13 @@ content first, so a misnamed file still works), or a ``.zip`` holding one or
 more XML files (WordPress.com splits large sites into several). Every input
 becomes one or more :class:`Source` objects; each opens a fresh, decompressed,
 read-only byte stream. Nothing here parses XML.
+
+Only a regular file is opened more than once: once to recognise its content,
+then each time it is read. Anything else (standard input, a FIFO, a process
+substitution such as ``<(cat export)``, a device) is opened once: its first
+bytes are kept and given back before the rest, and it can be read only once (a
+zip that comes that way is copied to a temporary file first: a zip is read by
+seeking).
 """
 
 from __future__ import annotations
@@ -16,10 +23,12 @@ import lzma
 import os
 import re
 import shutil
+import stat
 import sys
 import tempfile
 import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, cast
@@ -60,7 +69,14 @@ class Source:
     compression: str = ""
     """``gzip``, ``bzip2``, ``xz``, ``zip`` or ``''``."""
     reopenable: bool = True
-    """Whether :meth:`open` may be called again (not for stdin)."""
+    """Whether :meth:`open` may be called again (not for stdin or a pipe)."""
+    path: str = ""
+    """The regular file another process can read this source from (for a zip
+    member, the zip); ``''`` when only this process can (stdin, a pipe, a zip
+    that came through one)."""
+    member: int = -1
+    """A zip member's position in the zip's ``infolist()`` (``-1``: no zip member).
+    Names need not be unique in a zip; positions are."""
 
     def open(self) -> BinaryIO:
         """Open the decompressed byte stream; errors become :class:`InputError`."""
@@ -93,54 +109,129 @@ def _natural_key(name: str) -> list[object]:
     return [int(tok) if tok.isdigit() else tok.lower() for tok in re.split(r"(\d+)", name)]
 
 
-def _zip_members(archive: zipfile.ZipFile, name: str) -> list[zipfile.ZipInfo]:
-    members = [
-        info
-        for info in archive.infolist()
-        if not info.is_dir()
+def _is_export_member(info: zipfile.ZipInfo) -> bool:
+    return (
+        not info.is_dir()
         and info.filename.lower().endswith(".xml")
         and not info.filename.startswith("__MACOSX/")
         and not os.path.basename(info.filename).startswith("._")
+    )
+
+
+def _zip_members(archive: zipfile.ZipFile, name: str) -> list[tuple[int, str]]:
+    """``(position in infolist(), label)`` of each export in the zip, in natural order.
+
+    Fix: a zip may hold several members of the same name, and
+    ``ZipFile.open(name)`` opens only the last. Every one is read, each by its
+    position; the second is labelled ``export.xml#2``, the third
+    ``export.xml#3``, so that messages tell them apart.
+    """
+    members = [
+        (position, info.filename)
+        for position, info in enumerate(archive.infolist())
+        if _is_export_member(info)
     ]
     if not members:
         raise InputError(f"{name}: the zip holds no .xml file")
-    return sorted(members, key=lambda info: _natural_key(info.filename))
+    members.sort(key=lambda member: _natural_key(member[1]))  # stable: repeats keep their order
+    seen: Counter[str] = Counter()
+    labelled: list[tuple[int, str]] = []
+    for position, filename in members:
+        seen[filename] += 1
+        repeat = seen[filename]
+        # No export member is named "….xml#2" (it would not end in .xml): a label
+        # is never another member's name.
+        labelled.append((position, f"{filename}#{repeat}" if repeat > 1 else filename))
+    return labelled
 
 
-def _zip_sources(path_or_file: str | BinaryIO, name: str) -> list[Source]:
+def _member_source(
+    archive: zipfile.ZipFile, zip_name: str, position: int, label: str, path: str
+) -> Source:
+    """Member number ``position`` of ``archive`` as a source named ``zip_name:label``."""
+    info = archive.infolist()[position]
+    name = f"{zip_name}:{label}"
+
+    def open_member() -> BinaryIO:
+        try:
+            return archive.open(info)  # type: ignore[return-value]
+        except (RuntimeError, NotImplementedError, zipfile.BadZipFile) as exc:
+            # RuntimeError: encrypted member; NotImplementedError: unknown method.
+            raise InputError(f"{name}: cannot read: {exc}") from exc
+
+    return Source(
+        name=name,
+        opener=open_member,
+        size=info.file_size,
+        compression="zip",
+        path=path,
+        member=position,
+    )
+
+
+def _open_zip(path_or_file: str | BinaryIO, name: str) -> zipfile.ZipFile:
     try:
-        archive = zipfile.ZipFile(path_or_file)
-        members = _zip_members(archive, name)
+        return zipfile.ZipFile(path_or_file)
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise InputError(f"{name}: not a readable zip archive: {_reason(exc)}") from exc
 
-    def member_opener(info: zipfile.ZipInfo) -> Callable[[], BinaryIO]:
-        def open_member() -> BinaryIO:
-            try:
-                return archive.open(info)  # type: ignore[return-value]
-            except (RuntimeError, NotImplementedError, zipfile.BadZipFile) as exc:
-                # RuntimeError: encrypted member; NotImplementedError: unknown method.
-                raise InputError(f"{name}:{info.filename}: cannot read: {exc}") from exc
 
-        return open_member
+def _zip_sources(path_or_file: str | BinaryIO, name: str) -> list[Source]:
+    archive = _open_zip(path_or_file, name)
+    members = _zip_members(archive, name)
+    path = path_or_file if isinstance(path_or_file, str) else ""
+    return [_member_source(archive, name, position, label, path) for position, label in members]
 
-    return [
-        Source(
-            name=f"{name}:{info.filename}",
-            opener=member_opener(info),
-            size=info.file_size,
-            compression="zip",
-        )
-        for info in members
-    ]
+
+#: Zips :func:`zip_member` opened in this process, by path and file identity,
+#: the most recently used last.
+_OPEN_ZIPS: dict[tuple[str, int, int, int, int], zipfile.ZipFile] = {}
+_MAX_OPEN_ZIPS = 8
+# A forked worker opens its own: a zip inherited from the parent would share
+# the parent's file offset.
+os.register_at_fork(after_in_child=_OPEN_ZIPS.clear)
+
+
+def zip_member(path: str, position: int, name: str) -> Source:
+    """Member ``position`` of the zip file ``path`` as a source named ``name``.
+
+    For a worker process, which is handed one member at a time: the zip is
+    opened (its directory read) once per process and kept open for the next
+    member, and nothing is listed or sorted again. ``name`` is the name the
+    main process gave the member (``path:label``); the member must still be
+    there under it.
+    """
+    try:
+        status = os.stat(path)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot open: {_reason(exc)}") from exc
+    key = (path, status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
+    archive = _OPEN_ZIPS.pop(key, None)
+    if archive is None:
+        archive = _open_zip(path, path)
+        for stale in [known for known in _OPEN_ZIPS if known[0] == path]:
+            _OPEN_ZIPS.pop(stale).close()  # the file was replaced since
+        while len(_OPEN_ZIPS) >= _MAX_OPEN_ZIPS:
+            _OPEN_ZIPS.pop(next(iter(_OPEN_ZIPS))).close()
+    _OPEN_ZIPS[key] = archive
+    infos = archive.infolist()
+    label = name.removeprefix(f"{path}:")
+    filename = infos[position].filename if 0 <= position < len(infos) else None
+    if filename is None or (label != filename and not label.startswith(f"{filename}#")):
+        raise InputError(f"{name}: not found in the zip (it changed while it was read)")
+    return _member_source(archive, path, position, label, path)
 
 
 class _Replay(io.RawIOBase):
-    """A stream that gives back bytes already read from it, then the rest."""
+    """A stream that gives back bytes already read from it, then the rest.
 
-    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+    Closing it closes the rest too if ``owned`` (a pipe opened here, not stdin).
+    """
+
+    def __init__(self, head: bytes, rest: BinaryIO, owned: bool = False) -> None:
         self._head = head
         self._rest = rest
+        self._owned = owned
 
     def readable(self) -> bool:
         return True
@@ -155,29 +246,64 @@ class _Replay(io.RawIOBase):
         buffer[: len(data)] = data
         return len(data)
 
+    def close(self) -> None:
+        if self._owned and not self.closed:
+            self._rest.close()
+        super().close()
+
 
 def _decompressing(raw: BinaryIO, kind: str) -> BinaryIO:
     return _OPENERS[kind](raw) if kind in _OPENERS else raw
 
 
-def _stdin_sources() -> list[Source]:
-    stream = sys.stdin.buffer
-    head = stream.read(8)
+def _read_head(stream: BinaryIO, size: int = 8) -> bytes:
+    """The first ``size`` bytes of ``stream`` (fewer only at its end): a pipe may
+    give them in several reads."""
+    head = b""
+    while len(head) < size:
+        data = stream.read(size - len(head))
+        if not data:
+            break
+        head += data
+    return head
+
+
+def _stream_sources(stream: BinaryIO, name: str, owned: bool = False) -> list[Source]:
+    """The sources of a stream that can be read only once: stdin, a pipe, a device.
+
+    Its first bytes tell what it holds without losing them: they are kept and
+    replayed. Such a source is not reopenable (no fast-path retry, no parallel
+    read); a zip is copied to a temporary file, whose members are.
+    """
+    try:
+        head = _read_head(stream)
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read: {_reason(exc)}") from exc
     kind = sniff(head)
     if kind == "zip":
-        spool = _Replay(head, stream)
-        return _zip_sources(_copy_to_spool(spool), STDIN_NAME)
+        try:
+            spool = _copy_to_spool(_Replay(head, stream))
+        except OSError as exc:
+            raise InputError(f"{name}: cannot read: {_reason(exc)}") from exc
+        finally:
+            if owned:
+                stream.close()
+        return _zip_sources(spool, name)
     used = False
 
-    def open_stdin() -> BinaryIO:
+    def open_stream() -> BinaryIO:
         nonlocal used
         if used:
-            raise InputError("<stdin> can be read only once: name it once")
+            raise InputError(f"{name} can be read only once: name it once")
         used = True
-        replay = io.BufferedReader(_Replay(head, stream), 1 << 16)
+        replay = io.BufferedReader(_Replay(head, stream, owned), 1 << 16)
         return _decompressing(cast(BinaryIO, replay), kind)
 
-    return [Source(name=STDIN_NAME, opener=open_stdin, compression=kind, reopenable=False)]
+    return [Source(name=name, opener=open_stream, compression=kind, reopenable=False)]
+
+
+def _stdin_sources() -> list[Source]:
+    return _stream_sources(sys.stdin.buffer, STDIN_NAME)
 
 
 def _copy_to_spool(stream: BinaryIO | io.RawIOBase) -> BinaryIO:
@@ -189,12 +315,16 @@ def _copy_to_spool(stream: BinaryIO | io.RawIOBase) -> BinaryIO:
 
 
 def _path_sources(path: str) -> list[Source]:
-    if os.path.isdir(path):
-        raise InputError(f"{path}: is a directory, not an export file")
     try:
+        status = os.stat(path)
+        if stat.S_ISDIR(status.st_mode):
+            raise InputError(f"{path}: is a directory, not an export file")
+        if not stat.S_ISREG(status.st_mode):
+            # A FIFO, ``<(cat export)`` (/dev/fd/63, a pipe), a device: opened
+            # once, never probed and reopened (that would lose what the probe read).
+            return _stream_sources(open(path, "rb"), path, owned=True)
         with open(path, "rb") as probe:
             head = probe.read(8)
-        size = os.path.getsize(path)
     except OSError as exc:
         raise InputError(f"{path}: cannot open: {_reason(exc)}") from exc
     kind = sniff(head)
@@ -204,7 +334,8 @@ def _path_sources(path: str) -> list[Source]:
     def open_path() -> BinaryIO:
         return _decompressing(open(path, "rb"), kind)
 
-    return [Source(name=path, opener=open_path, size=None if kind else size, compression=kind)]
+    size = None if kind else status.st_size
+    return [Source(name=path, opener=open_path, size=size, compression=kind, path=path)]
 
 
 def open_sources(names: list[str] | tuple[str, ...]) -> Iterator[Source]:
@@ -236,4 +367,4 @@ def read_all(source: Source, chunk_size: int = 1 << 16) -> Iterator[bytes]:
         stream.close()
 
 
-__all__ = ["STDIN", "Source", "open_sources", "read_all", "sniff"]
+__all__ = ["STDIN", "Source", "open_sources", "read_all", "sniff", "zip_member"]
