@@ -143,8 +143,10 @@ def test_a_failed_range_is_read_again_serially(
     real = parallel.run_unit
     calls: list[int] = []
 
-    def flaky(unit: parallel.Unit, folder: str, stage: Any = None) -> parallel.UnitResult:
-        result = real(unit, folder, stage)
+    def flaky(
+        unit: parallel.Unit, folder: str, stage: Any = None, out: Any = None
+    ) -> parallel.UnitResult:
+        result = real(unit, folder, stage, out)
         calls.append(unit.index)
         if unit.part == 2:
             result.failed = "simulated"
@@ -296,8 +298,10 @@ def test_a_failed_part_leaves_the_next_exports_aligned(
 
     real = parallel.run_unit
 
-    def flaky(unit: parallel.Unit, folder: str, stage: Any = None) -> parallel.UnitResult:
-        result = real(unit, folder, stage)
+    def flaky(
+        unit: parallel.Unit, folder: str, stage: Any = None, out: Any = None
+    ) -> parallel.UnitResult:
+        result = real(unit, folder, stage, out)
         if unit.path == str(generated) and unit.part == 1:
             result.failed = "simulated"
         return result
@@ -398,3 +402,26 @@ def test_a_zip_read_through_a_pipe_stays_in_the_main_process(
     assert [[(unit.path, unit.member) for unit in units] for units in from_file] == [
         [(str(archive), member)] for member in range(5)
     ]
+
+
+def test_a_failed_member_in_a_batch_leaves_the_next_exports_aligned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wpmigrate import parallel
+
+    archive = _zip_of_members(tmp_path / "big.zip", 150)
+    real = parallel.run_unit
+
+    def flaky(
+        unit: parallel.Unit, folder: str, stage: Any = None, out: Any = None
+    ) -> parallel.UnitResult:
+        result = real(unit, folder, stage, out)
+        if unit.member == 40:  # in the middle of a batch
+            result.failed = "simulated"
+        return result
+
+    monkeypatch.setattr(parallel, "run_unit", flaky)
+    files = [archive, FIXTURES / "customer-love.xml", archive]
+    serial = read(files, 1)
+    assert read(files, 2) == serial
+    assert len(serial[0]) == 153

@@ -26,7 +26,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -86,10 +86,16 @@ class Unit:
 
 @dataclass
 class UnitResult:
-    """What a worker hands back, besides the frames it wrote."""
+    """What a worker hands back: the frames of its posts, and what it counted."""
 
     index: int
     frames: str
+    """The file the frames are in (a batch's units share one, one after another)."""
+    offset: int = 0
+    length: int = -1
+    """Where in :attr:`frames` this unit's frames are (``-1``: to the end)."""
+    last: bool = True
+    """Whether this is the last unit in :attr:`frames` (the file can go after it)."""
     posts_read: int = 0
     synthetic_ids: int = 0
     repairs: dict[str, int] = field(default_factory=dict)
@@ -191,32 +197,39 @@ def _unit_chunks(unit: Unit) -> Callable[[], Iterator[bytes]]:
     return lambda: read_all(source)
 
 
-def run_unit(unit: Unit, folder: str, stage: Stage | None = None) -> UnitResult:
-    """Worker: read one unit, write its posts (and their staged results) as frames."""
-    frames = os.path.join(folder, f"unit-{unit.index}.bin")
-    result = UnitResult(unit.index, frames)
+def run_unit(
+    unit: Unit, folder: str, stage: Stage | None = None, out: BinaryIO | None = None
+) -> UnitResult:
+    """Worker: read one unit, write its posts (and their staged results) as frames.
+
+    ``out``: the file of the unit's batch, written on from where it is (else the
+    unit writes a file of its own in ``folder``).
+    """
+    if out is None:
+        with open(os.path.join(folder, f"unit-{unit.index}.bin"), "wb", buffering=1 << 20) as own:
+            return run_unit(unit, folder, stage, own)
+    result = UnitResult(unit.index, out.name, offset=out.tell())
     reader = ExportReader()
     if unit.end != -1 or unit.start:
         result.size = (unit.end if unit.end != -1 else os.path.getsize(unit.path)) - unit.start
     try:
         chunks = _unit_chunks(unit)
-        with open(frames, "wb", buffering=1 << 20) as out:
-            for post in reader.posts_from(chunks(), unit.name, chunks):
-                summary, records = _group_of(post, embed=stage is not None)
-                if stage is not None:
-                    # What the main process needs unless deduplication changes the
-                    # post: its ids, statuses and types. (When it does, the main
-                    # process reads the post again: see _Replay.)
-                    light = [[r["id"], r["status"], r["type"]] for r in records]
-                    head = orjson.dumps([summary, light])
-                    blob = b""
-                    done = pickle.dumps(stage(summary, records), pickle.HIGHEST_PROTOCOL)
-                else:
-                    blob = orjson.dumps([summary, records])
-                    head = done = b""
-                for part in (head, blob, done):
-                    out.write(_FRAME.pack(len(part)))
-                    out.write(part)
+        for post in reader.posts_from(chunks(), unit.name, chunks):
+            summary, records = _group_of(post, embed=stage is not None)
+            if stage is not None:
+                # What the main process needs unless deduplication changes the
+                # post: its ids, statuses and types. (When it does, the main
+                # process reads the post again: see _Replay.)
+                light = [[r["id"], r["status"], r["type"]] for r in records]
+                head = orjson.dumps([summary, light])
+                blob = b""
+                done = pickle.dumps(stage(summary, records), pickle.HIGHEST_PROTOCOL)
+            else:
+                blob = orjson.dumps([summary, records])
+                head = done = b""
+            for part in (head, blob, done):
+                out.write(_FRAME.pack(len(part)))
+                out.write(part)
         result.posts_read = reader.items_read
         if unit.part:
             # The header was read with the range: its repairs belong to part 0.
@@ -227,6 +240,8 @@ def run_unit(unit: Unit, folder: str, stage: Stage | None = None) -> UnitResult:
         result.failed = str(exc)
     except Exception as exc:  # a bug shows itself again in the serial read
         result.failed = f"{type(exc).__name__}: {exc}"
+    finally:
+        result.length = out.tell() - result.offset
     result.repairs = {kind: count for kind, count in reader.repairs.items() if count}
     result.synthetic_ids = -1 - reader._synthetic_ids.next_id
     return result
@@ -300,14 +315,16 @@ class _Frame:
         return self.summary, [dict(zip(fields, row, strict=True)) for row in self.light]
 
 
-def _frames(path: str) -> Iterator[_Frame]:
-    """Each post a worker wrote, in order."""
-    with open(path, "rb") as handle:
+def _frames(result: UnitResult) -> Iterator[_Frame]:
+    """Each post a unit's worker wrote, in order."""
+    with open(result.frames, "rb") as handle:
+        handle.seek(result.offset)
+        end = result.offset + result.length if result.length >= 0 else None
 
         def part() -> bytes:
             return handle.read(int(_FRAME.unpack(handle.read(_FRAME.size))[0]))
 
-        while handle.peek(1):
+        while handle.tell() != end and handle.peek(1):
             head, data, done = part(), part(), part()
             if head:
                 summary, light = orjson.loads(head)
@@ -471,7 +488,7 @@ class ParallelReader:
             ids.next_id -= result.synthetic_ids
             dedupe = self.reader.deduper
             replay = _Replay(unit)
-            for number, frame in enumerate(_frames(result.frames)):
+            for number, frame in enumerate(_frames(result)):
                 summary = frame.summary
                 if stage is None:
                     group = frame.group()
@@ -491,7 +508,8 @@ class ParallelReader:
                     yield group, stage(*group)
             replay.close()
             delivered += result.posts_read
-            os.unlink(result.frames)
+            if result.last:
+                os.unlink(result.frames)
             if self.advance is not None:
                 self.advance(result.size)
 
@@ -504,5 +522,13 @@ def _only_fresh(group: Group, fresh: list[bool]) -> Group:
 
 
 def _run_units_in(arguments: tuple[list[Unit], str, Stage | None]) -> list[UnitResult]:
+    """Worker: a batch of units, their frames in one file (one per unit costs more
+    than reading a small zip member)."""
     units, folder, stage = arguments
-    return [run_unit(unit, folder, stage) for unit in units]
+    if len(units) == 1:
+        return [run_unit(units[0], folder, stage)]
+    with open(os.path.join(folder, f"batch-{units[0].index}.bin"), "wb", buffering=1 << 20) as out:
+        results = [run_unit(unit, folder, stage, out) for unit in units]
+    for result in results[:-1]:
+        result.last = False
+    return results
