@@ -268,3 +268,31 @@ def test_a_raw_cdata_end_that_leaves_the_file_well_formed_is_still_repaired() ->
     for read in (read_documents([data]), read_fast(data), read_fast(data, chunk=5)):
         assert [r["content_html"] for r in read.records] == [content]
         assert read.repairs == {"raw_cdata_ends": 1}
+
+
+TOKENS = st.sampled_from(
+    [b"<wp:a>", b"</wp:a>", b"<![CDATA[", b"]]>", b"</script>", b"&", b"&amp;", b"&laquo;",
+     b"x", b" ", b"]", b"<", b"\n"]
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tokens=st.lists(TOKENS, max_size=60), size=st.integers(1, 40))
+def test_the_quick_chunk_route_agrees_with_the_walk(tokens: list[bytes], size: int) -> None:
+    """Invariant: a chunk taken whole (every ``]]>`` ends its section) is repaired exactly
+    as the section-by-section walk repairs it, however the stream is cut."""
+    import wpmigrate.repair as repair
+
+    body = b"".join(tokens)
+    pieces = [body[i : i + size] for i in range(0, len(body), size)]
+
+    def scan() -> tuple[bytes, Repairs]:
+        repairs = Repairs()
+        scanner = repair._Scanner(repairs)
+        out = b"".join(scanner.feed(piece) for piece in pieces) + scanner.finish()
+        return out, repairs
+
+    quick = scan()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(repair, "_IRREGULAR_END", re.compile(b""))  # every chunk walked
+        assert scan() == quick

@@ -23,6 +23,7 @@ this module keeps intact: no repair adds or removes a line break.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import html.entities
 import re
@@ -673,6 +674,17 @@ def _repair_xml(
 
 
 _OWNER = re.compile(rb"<(" + _NAME + rb"(?::" + _NAME + rb")?)(?:\s[^<>]*)?>\s*\Z")
+#: A ``]]>`` not followed by an end tag of the elements WordPress writes CDATA in
+#: (any prefixed one, or an RSS one) nor by ``<![CDATA[``: a chunk holding one
+#: is walked section by section (an inline script's ``// ]]></script>``).
+_IRREGULAR_END = re.compile(
+    rb"\]\]>(?!<!\[CDATA\[|</(?:[A-Za-z_][\w.-]*:[A-Za-z_][\w.-]*|title|description"
+    rb"|category|link|guid|author|generator|language|pubDate|comments|name|url)>)"
+)
+_CDATA_OPEN_AT = re.compile(re.escape(_CDATA_OPEN))
+#: The start of a reference that the next chunk may finish.
+_PARTIAL_REFERENCE = re.compile(rb"&(?:#[xX]?[0-9a-fA-F]{0,9}|[A-Za-z][A-Za-z0-9]{0,31})?")
+_CDATA_CLOSE_AT = re.compile(re.escape(_CDATA_CLOSE))
 #: How far past a ``]]>`` the scanner looks for the owner's end tag (whitespace between).
 _LOOKAHEAD = 1024
 _CDATA_SPLIT = b"]]]]><![CDATA[>"
@@ -723,6 +735,77 @@ class _Scanner:
             self.repairs["undeclared_prefixes"] += sum(
                 1 for m in self._late_tag.finditer(data) if m.group(1) in _MEANINGFUL
             )
+        return self._scan(data, len(data) - _undecided_tail(data))
+
+    def _scan(self, data: bytes, cut: int) -> bytes:
+        """Repair ``data[:cut]`` (what follows is held back), by the quicker route that fits."""
+        body = data if cut == len(data) else data[:cut]
+        if _IRREGULAR_END.search(body) is None:
+            out = self._regular(body, cut)
+        else:
+            out = self._precise(body)
+        self.held += data[cut:]
+        self.protect = max(0, self.protect - len(data) + len(self.held))
+        return out
+
+    def _regular(self, data: bytes, cut: int) -> bytes:
+        """``data[:cut]``, where every ``]]>`` ends its section: repaired without a walk.
+
+        Most chunks are so (WordPress writes ``]]></wp:…>``): their CDATA state at
+        the end comes from the last markers, and only the suspect references
+        and late prefixes are placed inside or outside CDATA, by bisection.
+        """
+        suspects = (
+            list(_SUSPECT.finditer(data, self.protect, cut))
+            if data.find(b"&", self.protect, cut) != -1
+            else []
+        )
+        late = list(self._late_tag.finditer(data, 0, cut)) if self._late_tag is not None else []
+        opens = closes = None
+        ranges: list[tuple[int, int]] = []
+        if suspects or late:
+            opens = [m.start() for m in _CDATA_OPEN_AT.finditer(data, 0, cut)]
+            closes = [m.end() for m in _CDATA_CLOSE_AT.finditer(data, 0, cut)]
+            for match in [*suspects, *late]:
+                outside = self._outside_range(match.start(), opens, closes, cut)
+                if outside is not None and (not ranges or ranges[-1] != outside):
+                    ranges.append(outside)
+        out: list[bytes] = []
+        pos = 0
+        for start, end in sorted(set(ranges)):
+            out.append(data[pos:start])
+            out.append(self._outside(data, start, end))
+            pos = end
+        out.append(data[pos:cut] if pos or cut < len(data) else data)
+        # The state at ``cut``: the last ]]> ended a section; one opened after it is open.
+        last_close = data.rfind(_CDATA_CLOSE, 0, cut)
+        begin = 0 if last_close == -1 else last_close + len(_CDATA_CLOSE)
+        first_open = data.find(_CDATA_OPEN, begin, cut)
+        if first_open != -1:
+            self.owner = _owner_before(self.recent, data, first_open)
+            self.in_cdata = True
+        elif last_close != -1:
+            self.in_cdata = False
+        self.keep_owner = False
+        if not self.in_cdata:
+            self.recent = (self.recent + data[begin:cut])[-512:]
+        return b"".join(out)
+
+    def _outside_range(
+        self, at: int, opens: list[int], closes: list[int], cut: int
+    ) -> tuple[int, int] | None:
+        """The stretch outside CDATA around position ``at``, or ``None`` if it is inside."""
+        closed = bisect.bisect_right(closes, at)
+        begin = closes[closed - 1] if closed else 0
+        first = bisect.bisect_left(opens, begin)
+        open_before = first < len(opens) and opens[first] < at
+        if open_before or (not closed and self.in_cdata):
+            return None
+        end = opens[first] if first < len(opens) else cut
+        return max(begin, 0), end
+
+    def _precise(self, data: bytes) -> bytes:
+        """``data`` walked section by section, each ``]]>`` judged by its owner's end tag."""
         out: list[bytes] = []
         pos = 0
         size = len(data)
@@ -736,8 +819,7 @@ class _Scanner:
                     break
                 out.append(self._outside(data, pos, at))
                 if not (self.keep_owner and at == pos):
-                    found = _OWNER.search(self.recent)
-                    self.owner = found.group(1) if found else None
+                    self.owner = _owner_before(self.recent, b"", 0)
                 self.keep_owner = False
                 self.in_cdata = True
                 pos = at + len(_CDATA_OPEN)
@@ -764,15 +846,16 @@ class _Scanner:
                 out.append(_CDATA_SPLIT)
                 self.repairs["raw_cdata_ends"] += 1
             pos = after
-        self.protect = max(0, self.protect - size + len(self.held))
         return b"".join(out)
 
     def finish(self) -> bytes:
-        """What is still held back at the end of the stream, as it is."""
+        """What is still held back at the end of the stream, judged as it stands."""
         held, self.held = self.held, b""
-        if held and not self.in_cdata:
-            return self._outside(held, 0, len(held))
-        return held
+        if not held:
+            return b""
+        out = self._scan(held, len(held))
+        rest, self.held = self.held, b""  # a ]]> whose next bytes never came: as it is
+        return out + rest
 
     def _ends_section(self, data: bytes, after: int) -> bool | None:
         """Whether the ``]]>`` ending at ``after`` ends its section (``None``: unknown yet)."""
@@ -821,6 +904,31 @@ class _Scanner:
             )
         self.recent = (self.recent + protected + segment)[-512:]
         return protected + segment
+
+
+def _owner_before(recent: bytes, data: bytes, at: int) -> bytes | None:
+    """The element whose start tag ends right before ``data[at]`` (``recent`` precedes data)."""
+    window = data[max(0, at - 512) : at]
+    if at < 512:
+        window = recent[-512:] + window
+    begin = window.rfind(b"<")
+    found = _OWNER.match(window, begin) if begin != -1 else None
+    return found.group(1) if found else None
+
+
+def _undecided_tail(data: bytes) -> int:
+    """How many final bytes of ``data`` wait for the next chunk to be judged.
+
+    A ``]]>`` whose next bytes have not arrived, or the start of a marker.
+    """
+    close = data.rfind(_CDATA_CLOSE, max(0, len(data) - _CDATA_CHECK_TAIL))
+    if close != -1:
+        return len(data) - close
+    held = max(_partial_suffix(data, 0, _CDATA_OPEN), _partial_suffix(data, 0, _CDATA_CLOSE))
+    amp = data.rfind(b"&", max(0, len(data) - 40))
+    if amp != -1 and _PARTIAL_REFERENCE.fullmatch(data, amp):
+        held = max(held, len(data) - amp)
+    return held
 
 
 def _partial_suffix(data: bytes, start: int, marker: bytes) -> int:
