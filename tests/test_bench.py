@@ -43,3 +43,27 @@ def test_floor_counts_items(capsys: object) -> None:
 
     assert floor.main(str(ROOT / "fixtures" / "customer-love.xml")) == 0
     assert capsys.readouterr().out.strip() == "3"  # type: ignore[attr-defined]
+
+
+def test_zip_members_benchmark_runs(capsys: object) -> None:
+    """The zip benchmark end to end on a few members (the ratio itself is measured for
+    real and written in docs/benchmarks.md, never asserted here)."""
+    import zip_members
+
+    assert zip_members.main(["--members", "12", "--jobs", "2", "--repeat", "1"]) == 0
+    out = capsys.readouterr().out  # type: ignore[attr-defined]
+    assert "-j 1: best " in out and "-j 2: best " in out
+    assert "12 members: -j 2 / -j 1 = " in out
+
+
+def test_zip_members_are_valid_exports_with_their_own_ids(tmp_path: Path) -> None:
+    import zip_members
+
+    from wpmigrate.pipeline import ReadSession
+
+    archive = zip_members.build_zip(tmp_path / "z.zip", 5)
+    session = ReadSession([str(archive)])
+    groups = list(session.groups())
+    assert [summary["id"] for summary, _ in groups] == [1000, 1001, 1002, 1003, 1004]
+    assert [[r["id"] for r in records] for _, records in groups][:2] == [[1, 2], [3, 4]]
+    assert not +session.reader.repairs
