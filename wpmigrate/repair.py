@@ -766,13 +766,23 @@ class _Scanner:
         if suspects or late:
             opens = [m.start() for m in _CDATA_OPEN_AT.finditer(data, 0, cut)]
             closes = [m.end() for m in _CDATA_CLOSE_AT.finditer(data, 0, cut)]
-            for match in [*suspects, *late]:
-                outside = self._outside_range(match.start(), opens, closes, cut)
-                if outside is not None and (not ranges or ranges[-1] != outside):
+            positions = sorted(match.start() for match in [*suspects, *late])
+            i = 0
+            while i < len(positions):
+                # One look per stretch: the matches after this one in the same
+                # stretch (inside or outside CDATA) are skipped by bisection.
+                at = positions[i]
+                outside = self._outside_range(at, opens, closes, cut)
+                if outside is None:
+                    following = bisect.bisect_right(closes, at)
+                    end = closes[following] if following < len(closes) else cut
+                else:
                     ranges.append(outside)
+                    end = outside[1]
+                i = bisect.bisect_left(positions, max(end, at + 1), i + 1)
         out: list[bytes] = []
         pos = 0
-        for start, end in sorted(set(ranges)):
+        for start, end in ranges:
             out.append(data[pos:start])
             out.append(self._outside(data, start, end))
             pos = end
