@@ -75,6 +75,8 @@ def test_generated_export_reads_the_same_on_several_cores(generated: Path, jobs:
         "quirks/truncated.xml",
         "quirks/statuses-types.xml",
         "quirks/duplicates.xml",
+        "quirks/stray-comments.xml",
+        "quirks/old-inline-scripts.xml",
     ],
 )
 def test_fixtures_read_the_same_on_several_cores(name: str) -> None:
@@ -425,3 +427,24 @@ def test_a_failed_member_in_a_batch_leaves_the_next_exports_aligned(
     serial = read(files, 1)
     assert read(files, 2) == serial
     assert len(serial[0]) == 153
+
+
+def test_comments_outside_items_read_the_same_in_ranges(generated: Path, tmp_path: Path) -> None:
+    """A comment in the header (before the first item) is read once, not once per range;
+    one between items and one after the last come out where a serial read puts them."""
+    stray = (FIXTURES / "quirks" / "stray-comments.xml").read_bytes()
+    comment = stray[stray.index(b"\t<wp:comment>") : stray.index(b"</wp:comment>") + 13]
+    data = generated.read_bytes()
+    first = data.index(b"<item>")
+    middle = data.index(b"<item>", len(data) // 2)
+    last = data.rindex(b"</channel>")
+    data = (
+        data[:first] + comment + data[first:middle] + comment.replace(b">5001<", b">5003<")
+        + data[middle:last] + comment.replace(b">5001<", b">5004<") + data[last:]
+    )
+    path = tmp_path / "strays.xml"
+    path.write_bytes(data)
+    serial = read([path], 1)
+    assert serial[1]["comments_outside_items"] == 3
+    assert [g[0]["id"] for g in serial[0]].count(0) == 3
+    assert read([path], 4) == serial

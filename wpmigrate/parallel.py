@@ -214,7 +214,9 @@ def run_unit(
         result.size = (unit.end if unit.end != -1 else os.path.getsize(unit.path)) - unit.start
     try:
         chunks = _unit_chunks(unit)
-        for post in reader.posts_from(chunks(), unit.name, chunks):
+        header = _header_reader(unit)
+        skip = header.items_read if header is not None else 0
+        for post in reader.posts_from(chunks(), unit.name, chunks, skip):
             summary, records = _group_of(post, embed=stage is not None)
             if stage is not None:
                 # What the main process needs unless deduplication changes the
@@ -230,11 +232,9 @@ def run_unit(
             for part in (head, blob, done):
                 out.write(_FRAME.pack(len(part)))
                 out.write(part)
-        result.posts_read = reader.items_read
-        if unit.part:
+        result.posts_read = reader.items_read - skip
+        if header is not None:
             # The header was read with the range: its repairs belong to part 0.
-            header = ExportReader()
-            list(header.posts_from([_header_bytes(unit), _FOOTER], unit.name))
             reader.repairs.subtract(header.repairs)
     except WpmigrateError as exc:
         result.failed = str(exc)
@@ -273,7 +273,9 @@ class _Replay:
         """The group of the unit's post number ``position`` (counting from 0)."""
         if self._posts is None:
             chunks = _unit_chunks(self.unit)
-            self._posts = ExportReader().posts_from(chunks(), self.unit.name, chunks)
+            header = _header_reader(self.unit)
+            skip = header.items_read if header is not None else 0
+            self._posts = ExportReader().posts_from(chunks(), self.unit.name, chunks, skip)
         while True:
             post = next(self._posts)
             self._position += 1
@@ -284,6 +286,21 @@ class _Replay:
         """Let go of the read (a generator holding the file open)."""
         if self._posts is not None:
             self._posts.close()  # type: ignore[attr-defined]
+
+
+def _header_reader(unit: Unit) -> ExportReader | None:
+    """For a range after the first: the export's header read alone, to subtract from it.
+
+    A range is read behind the header, so what the header holds (its repairs, and
+    comments outside any item there, which come out as a post of their own)
+    belongs to the first range only.
+    """
+    if not unit.part:
+        return None
+    header = ExportReader()
+    for _post in header.posts_from([_header_bytes(unit), _FOOTER], unit.name):
+        pass
+    return header
 
 
 def _header_bytes(unit: Unit) -> bytes:

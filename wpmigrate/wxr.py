@@ -231,13 +231,14 @@ def _libxml2_message(exc: etree.XMLSyntaxError) -> str:
     wording of ours for the error codes that matter: its text has changed
     between versions (2.14 lost some messages), its code has not.
     """
-    ours = _ERROR_TEXT.get(exc.code)  # type: ignore[call-overload]
+    code: int = exc.code  # type: ignore[attr-defined]  # lxml's ParseError.code; stubs lag
+    ours = _ERROR_TEXT.get(code)
     # libxml2 appends a quote of the text to some messages ("CData section not
     # finished\n<the comment so far>"): the error must stay one line, and must
     # not echo comment text.
     theirs = re.sub(r",? line \d+, column \d+.*$", "", (exc.msg or "").strip().split("\n", 1)[0])
     if ours is None:
-        return theirs or f"libxml2 error {exc.code}"
+        return theirs or f"libxml2 error {code}"
     detail = theirs.partition(":")[2].strip() if ":" in theirs else ""
     return f"{ours}: {detail}" if detail else ours
 
