@@ -117,14 +117,20 @@ def test_the_wordpress_importers_crazy_cdata_reads_as_its_tests_expect() -> None
 def test_comments_outside_items_and_nested_items_are_all_read() -> None:
     for read in (read_documents([STRAYS]), read_fast(STRAYS.read_bytes())):
         assert read.error is None
-        assert [(r["post_id"], r["id"]) for r in read.records] == [
-            (0, 5001),
-            (52, 5201),
-            (51, 5101),
-            (51, 5102),
-            (0, 5002),
+        assert [(r["post_id"], r["id"], r["parent_id"]) for r in read.records] == [
+            (0, 5001, 0),
+            (52, 5201, 0),
+            (52, 5202, 5201),
+            (51, 5101, 0),
+            (51, 5102, 5101),
+            (0, 5002, 0),
+            (0, 5003, 0),
         ]
-        assert read.repairs == {"comments_outside_items": 2, "nested_items": 1}
+        assert read.repairs == {
+            "comments_outside_items": 3,
+            "nested_items": 1,
+            "nested_comments": 1,
+        }
 
 
 def test_comments_outside_items_are_dropped_as_no_post_and_listed(tmp_path: Path) -> None:
@@ -135,15 +141,14 @@ def test_comments_outside_items_are_dropped_as_no_post_and_listed(tmp_path: Path
         (52, [5201]),
         (51, [5101]),
     ]
-    assert run.stderr.endswith("5 read = 3 kept + 2 dropped (no-post 2)\n")
-    assert "read 2 posts, 5 comments" in run.stderr
+    assert run.stderr.endswith("7 read = 4 kept + 3 dropped (no-post 3)\n")
+    assert "read 2 posts, 7 comments" in run.stderr
     dropped = invoke(["thread", "--all-posts", STRAYS]).records
     assert 0 not in [t["post"]["id"] for t in dropped]
     lines = rejects.read_text(encoding="utf-8").splitlines()
     assert [(line.count('"reason":"no-post"'), '"id":500' in line) for line in lines] == [
-        (1, True),
-        (1, True),
-    ]
+        (1, True)
+    ] * 3
 
 
 # --- cut anywhere --------------------------------------------------------------------------------

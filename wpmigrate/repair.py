@@ -54,6 +54,7 @@ REPAIR_MESSAGES = {
     "renumbered_comments": "comments sharing an id with a different comment given a negative id",
     "extra_channels": "extra <channel> elements read as part of the export",
     "nested_items": "<item> elements nested in an item read as posts of their own",
+    "nested_comments": "comments nested in a comment read as comments of the post",
     "comments_outside_items": "comments outside any <item> read (as post 0: no-post)",
     "raw_cdata_ends": "']]>' inside CDATA (an old WordPress's inline scripts) kept as text",
 }

@@ -62,6 +62,7 @@ _COMMENT_FIELDS = frozenset(
         "comment_parent",
         "comment_user_id",
         "commentmeta",
+        "comment",
     }
 )
 _META_FIELDS = frozenset({"meta_key", "meta_value"})
@@ -330,6 +331,8 @@ class WxrReader:
     _depth: int = 0
     """How many ``<item>`` elements are open (more than one: nested items)."""
     _in_item: bool = False
+    _nested: list[etree._Element] = field(default_factory=list)
+    """``wp:comment`` elements found inside the comment being read."""
     _root_closed: bool = False
 
     def __post_init__(self) -> None:
@@ -430,6 +433,11 @@ class WxrReader:
                         yield from self._counted(self._detached(strays))
             elif tag == "rss":
                 self._root_closed = event == "end"
+                if event == "end":  # a comment even outside the channel is accounted for
+                    outside = [child for child in element if child.tag != "channel"]
+                    strays = self._strays(outside)
+                    if strays:
+                        yield from self._counted(self._detached(strays))
             elif tag.startswith(_UNDECLARED):
                 if event == "end":
                     self.repairs["undeclared_prefixes"] += 1
@@ -445,11 +453,8 @@ class WxrReader:
 
     def _strays(self, elements: Iterable[etree._Element]) -> list[Comment]:
         """The ``wp:comment`` elements among channel children: comments outside any item."""
-        return [
-            self._read_comment(element, _NO_POST, None)
-            for element in elements
-            if wp_local_name(element.tag) == "comment"
-        ]
+        found = (element for element in elements if wp_local_name(element.tag) == "comment")
+        return self._read_comments(found, _NO_POST, None)
 
     def _detached(self, comments: list[Comment]) -> Post:
         """The comments found outside any item, as the post with id 0 (no post has it).
@@ -593,10 +598,21 @@ class WxrReader:
         )
         author = self.authors.get(post.author)
         post.author_name = author.display_name if author and author.display_name else post.author
-        for element in comment_elements:
-            post.comments.append(self._read_comment(element, post, author))
+        post.comments = self._read_comments(comment_elements, post, author)
         _dedupe_within_post(post, self.synthetic_ids, self.repairs)
         return post
+
+    def _read_comments(
+        self, elements: Iterable[etree._Element], post: Post, author: Author | None
+    ) -> list[Comment]:
+        """The comments of ``elements`` in file order, each followed by any nested in it."""
+        comments = []
+        for element in elements:
+            comments.append(self._read_comment(element, post, author))
+            while self._nested:
+                self.repairs["nested_comments"] += 1
+                comments.append(self._read_comment(self._nested.pop(0), post, author))
+        return comments
 
     def _fields_by_name(self, element: etree._Element) -> dict[str, Any]:
         """The fields of a comment in any order, first of a repeated field winning."""
@@ -609,6 +625,10 @@ class WxrReader:
                 continue
             if key == "commentmeta":
                 _add_meta(meta, child, self._meta_tags)
+            elif key == "comment":
+                # A comment inside a comment (hand-edited exports): read as a
+                # comment of the same post, never dropped unseen.
+                self._nested.append(child)
             elif len(child):
                 values[key] = _text(child)
             else:
