@@ -756,31 +756,37 @@ class _Scanner:
         the end comes from the last markers, and only the suspect references
         and late prefixes are placed inside or outside CDATA, by bisection.
         """
-        suspects = (
-            list(_SUSPECT.finditer(data, self.protect, cut))
-            if data.find(b"&", self.protect, cut) != -1
-            else []
-        )
-        late = list(self._late_tag.finditer(data, 0, cut)) if self._late_tag is not None else []
-        opens = closes = None
+        has_amp = data.find(b"&", self.protect, cut) != -1
+        late = self._late_tag
+        opens: list[int] = []
+        closes: list[int] = []
         ranges: list[tuple[int, int]] = []
-        if suspects or late:
-            opens = [m.start() for m in _CDATA_OPEN_AT.finditer(data, 0, cut)]
-            closes = [m.end() for m in _CDATA_CLOSE_AT.finditer(data, 0, cut)]
-            positions = sorted(match.start() for match in [*suspects, *late])
-            i = 0
-            while i < len(positions):
-                # One look per stretch: the matches after this one in the same
-                # stretch (inside or outside CDATA) are skipped by bisection.
-                at = positions[i]
-                outside = self._outside_range(at, opens, closes, cut)
-                if outside is None:
-                    following = bisect.bisect_right(closes, at)
-                    end = closes[following] if following < len(closes) else cut
-                else:
-                    ranges.append(outside)
-                    end = outside[1]
-                i = bisect.bisect_left(positions, max(end, at + 1), i + 1)
+        pos = self.protect
+        while has_amp or late is not None:
+            # One look per stretch of text: the first match in it decides whether
+            # the stretch is inside or outside CDATA; the search goes on past it.
+            found = [
+                match.start()
+                for match in (
+                    _SUSPECT.search(data, pos, cut) if has_amp else None,
+                    late.search(data, pos, cut) if late is not None else None,
+                )
+                if match is not None
+            ]
+            if not found:
+                break
+            at = min(found)
+            if not opens and not closes:
+                opens = [m.start() for m in _CDATA_OPEN_AT.finditer(data, 0, cut)]
+                closes = [m.end() for m in _CDATA_CLOSE_AT.finditer(data, 0, cut)]
+            outside = self._outside_range(at, opens, closes, cut)
+            if outside is None:
+                following = bisect.bisect_right(closes, at)
+                end = closes[following] if following < len(closes) else cut
+            else:
+                ranges.append(outside)
+                end = outside[1]
+            pos = max(end, at + 1)
         out: list[bytes] = []
         pos = 0
         for start, end in ranges:
@@ -907,7 +913,11 @@ class _Scanner:
                 segment = segment.replace(b"& ", b"&amp; ")
             segment, bare = _PLAIN_BARE.subn(b"&amp;", segment)
             self.repairs["bare_ampersands"] += spaced + bare
-            segment = _SUSPECT.sub(lambda m: _fix_reference(m, self.repairs), segment)
+            rest = _SUSPECT.search(segment)
+            if rest is not None:
+                at = rest.start()
+                fixed = _SUSPECT.sub(lambda m: _fix_reference(m, self.repairs), segment[at:])
+                segment = segment[:at] + fixed
         if self._late_tag is not None:
             segment = self._late_tag.sub(
                 lambda m: m.group(0) + b' xmlns:%s="%s"' % (m.group(1), self.late[m.group(1)]),
