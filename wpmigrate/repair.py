@@ -675,12 +675,10 @@ def _repair_xml(
 
 
 _OWNER = re.compile(rb"<(" + _NAME + rb"(?::" + _NAME + rb")?)(?:\s[^<>]*)?>\s*\Z")
-#: A ``]]>`` not followed by an end tag of the elements WordPress writes CDATA in
-#: (any prefixed one, or an RSS one) nor by ``<![CDATA[``: a chunk holding one
-#: is walked section by section (an inline script's ``// ]]></script>``).
-_IRREGULAR_END = re.compile(
-    rb"\]\]>(?!<!\[CDATA\[|</(?:[A-Za-z_][\w.-]*:[A-Za-z_][\w.-]*|title|description"
-    rb"|category|link|guid|author|generator|language|pubDate|comments|name|url)>)"
+_SECTION = rb"<!\[CDATA\[[^\]]*(?:\](?!\]>)[^\]]*)*\]\]>"
+#: An element whose whole content is CDATA (split sections too), closed by its own end tag.
+_CANONICAL = re.compile(
+    rb"<(" + _NAME + rb"(?::" + _NAME + rb")?)(?:\s[^<>]*)?>\s*(?:" + _SECTION + rb")+\s*</\1>"
 )
 _CDATA_OPEN_AT = re.compile(re.escape(_CDATA_OPEN))
 #: The start of a reference that the next chunk may finish.
@@ -741,13 +739,42 @@ class _Scanner:
     def _scan(self, data: bytes, cut: int) -> bytes:
         """Repair ``data[:cut]`` (what follows is held back), by the quicker route that fits."""
         body = data if cut == len(data) else data[:cut]
-        if _IRREGULAR_END.search(body) is None:
+        if self._all_sections_canonical(body):
             out = self._regular(body, cut)
         else:
             out = self._precise(body)
         self.held += data[cut:]
         self.protect = max(0, self.protect - len(data) + len(self.held))
         return out
+
+    def _all_sections_canonical(self, body: bytes) -> bool:
+        """Whether every ``]]>`` of ``body`` ends its section by the walk's rule, seen in C.
+
+        True when each section is an element's whole content, closed right before
+        that element's end tag (``<x><![CDATA[…]]></x>``, split sections too), or
+        ends in the next chunk; then the quick route repairs ``body`` exactly as
+        the section-by-section walk would.
+        """
+        if _CDATA_CLOSE not in body:
+            return True
+        rest = body
+        if self.in_cdata:
+            # The section open since the last chunk ends at its first ]]>: by
+            # the walk's rule only right before its own element's end tag.
+            close = body.find(_CDATA_CLOSE) + len(_CDATA_CLOSE)
+            if self.owner is not None:
+                tag = b"</" + self.owner + b">"
+                if not body.startswith(tag, _skip_space(body, close)):
+                    return False
+            rest = body[close:]
+        # What the canonical elements leave (each marked by a NUL, which the
+        # repairs have removed from the text) must hold no ]]>, and no section
+        # opening before one of them: that element would be its text.
+        left = _CANONICAL.sub(b"\0", rest)
+        if _CDATA_CLOSE in left:
+            return False
+        opened = left.find(_CDATA_OPEN)
+        return opened == -1 or left.find(b"\0", opened) == -1
 
     def _regular(self, data: bytes, cut: int) -> bytes:
         """``data[:cut]``, where every ``]]>`` ends its section: repaired without a walk.
@@ -798,7 +825,9 @@ class _Scanner:
         last_close = data.rfind(_CDATA_CLOSE, 0, cut)
         begin = 0 if last_close == -1 else last_close + len(_CDATA_CLOSE)
         first_open = data.find(_CDATA_OPEN, begin, cut)
-        if first_open != -1:
+        if last_close == -1 and self.in_cdata:
+            pass  # still inside the section the last chunk left open: an <![CDATA[ is its text
+        elif first_open != -1:
             self.owner = _owner_before(self.recent, data, first_open)
             self.in_cdata = True
         elif last_close != -1:
@@ -925,6 +954,13 @@ class _Scanner:
             )
         self.recent = (self.recent + protected + segment)[-512:]
         return protected + segment
+
+
+def _skip_space(data: bytes, pos: int) -> int:
+    """The first position from ``pos`` that is not XML white space."""
+    while pos < len(data) and data[pos] in _SPACE:
+        pos += 1
+    return pos
 
 
 def _owner_before(recent: bytes, data: bytes, at: int) -> bytes | None:
