@@ -302,3 +302,22 @@ def test_the_quick_chunk_route_agrees_with_the_walk(tokens: list[bytes], size: i
         # every chunk walked section by section
         patch.setattr(repair._Scanner, "_all_sections_canonical", lambda self, body: False)
         assert scan() == quick
+
+
+def test_an_error_libxml2_does_not_raise_sends_the_read_to_the_repairs() -> None:
+    """Regression (found by the damaged-exports property): with libxml2 2.14 an
+    undeclared entity between elements stops the push parser without an error, and it
+    takes what follows as a new document (an <item> with no parent). The fast path must
+    read the export again with repairs, not crash or lose the rest."""
+    from conftest import CUSTOMER_LOVE
+
+    data = CUSTOMER_LOVE.read_bytes()
+    at = data.index(b"<wp:comment_author_IP>", 30_000)
+    damaged = data[:at] + b"&nbsp;" + data[at:]
+    whole = read_documents([damaged])
+    assert whole.error is None and len(whole.records) == 45
+    for chunk in (0, 4093, 97):
+        fast = read_fast(damaged, chunk=chunk)
+        assert fast.error is None
+        assert fast.records == whole.records
+        assert fast.repairs == {"html_entities": 1}

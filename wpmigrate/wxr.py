@@ -394,6 +394,10 @@ class WxrReader:
         for event, found in parser.read_events():
             element = cast(etree._Element, found)  # no "start-ns" events were asked for
             tag = element.tag
+            if event == "start" and element.getparent() is None and tag != "rss":
+                # libxml2 (2.14) can stop at some errors without raising and take
+                # what follows as a new document: nothing after that is the export.
+                raise self._lost_place(element)
             if tag == "item":
                 if event == "start":
                     self._depth += 1
@@ -414,7 +418,9 @@ class WxrReader:
                     # WordPress Importer ignores it), and taken out of the outer
                     # item without touching the outer item's own fields.
                     self.repairs["nested_items"] += 1
-                    element.getparent().remove(element)  # type: ignore[union-attr]
+                    parent = element.getparent()
+                    if parent is not None:
+                        parent.remove(element)
                 else:
                     self._in_item = False
                     _release(element)
@@ -464,6 +470,18 @@ class WxrReader:
         """
         self.repairs["comments_outside_items"] += len(comments)
         return Post(id=0, type="", comments=comments)
+
+    def _lost_place(self, element: etree._Element) -> Exception:
+        """The parser gave an element outside the document: a fault it did not report."""
+        if not self.repair:
+            return NeedsRepair("the parser restarted")
+        read = self.posts_read
+        return DataError(
+            f"malformed XML: the parser stopped here without saying why; "
+            f"{read} {'post was' if read == 1 else 'posts were'} read before it",
+            self.source,
+            cast(int, element.sourceline) or 0,
+        )
 
     def _check_namespace(self, element: etree._Element) -> None:
         namespaces = (element.nsmap or {}).values()
