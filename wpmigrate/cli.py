@@ -181,6 +181,12 @@ def moderation_options(command: F) -> F:
             is_flag=True,
             help="Drop replies whose parent was dropped, instead of moving them up.",
         ),
+        click.option(
+            "--include-protected",
+            is_flag=True,
+            help="Keep the comments of password-protected posts (WordPress showed "
+            "them only to readers who gave the password).",
+        ),
     ]
     for decorator in reversed(decorators):
         command = decorator(command)
@@ -212,7 +218,9 @@ def publish_options(command: F) -> F:
         "--rejects", metavar="FILE", help="Write every dropped comment here (JSON Lines)."
     )(command)
     return click.option(
-        "--all-posts", is_flag=True, help="Also write posts with no public comment."
+        "--all-posts",
+        is_flag=True,
+        help="Also write published posts and pages with no public comment.",
     )(command)
 
 
@@ -224,6 +232,7 @@ def build_policy(
     blocklist: str | None,
     max_links: int | None,
     drop_orphaned_replies: bool,
+    include_protected: bool = False,
 ) -> Policy:
     """The :class:`Policy` the moderation options describe."""
     keys: tuple[str, ...] = ()
@@ -241,6 +250,7 @@ def build_policy(
         blocklist=keys,
         max_links=max_links,
         drop_orphaned_replies=drop_orphaned_replies,
+        include_protected=include_protected,
     )
 
 
