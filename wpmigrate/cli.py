@@ -38,6 +38,7 @@ from .pipeline import (
 from .render.jsonl import JsonWriter, dumps
 from .repair import usable_codec
 from .stats import ExportStats
+from .terminal import printable
 from .thread import DEFAULT_MAX_DEPTH
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -46,7 +47,7 @@ ARCHIVE_MIN_SPLIT = 2 << 20
 
 
 def _fail(message: str, code: int) -> None:
-    click.echo(f"Error: {message}", err=True)
+    click.echo(printable(f"Error: {message}"), err=True)
     sys.exit(code)
 
 
@@ -301,7 +302,7 @@ def _stderr_tty() -> bool:
 
 def _note(quiet: bool, message: str) -> None:
     if not quiet and message:
-        click.echo(f"wpmigrate: {message}", err=True)
+        click.echo(printable(f"wpmigrate: {message}"), err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -452,7 +453,9 @@ def stats(
     if as_json:
         click.echo(dumps(counted.as_dict(session.reader.repairs), pretty=True))
     else:
-        click.echo(counted.table(session.reader.repairs), nl=False)
+        # The table names statuses and types as the export wrote them.
+        table = counted.table(session.reader.repairs)
+        click.echo("\n".join(printable(line) for line in table.split("\n")), nl=False)
 
 
 @cli.command()
@@ -591,7 +594,7 @@ def verify_command(
     session = _session(tuple(names), encoding, quiet, jobs)
     report = verify(session.groups(), archive_dir, policy, allow_private=allow_private)
     for line in report.lines():
-        click.echo(line)
+        click.echo(printable(line))  # file names in the archive, as anyone made them
     _note(quiet, f"{session.summary()}; {report.summary()}")
     if not report.ok:
         sys.exit(EXIT_FINDINGS)
