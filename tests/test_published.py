@@ -191,10 +191,8 @@ def test_verify_still_fails_the_same_address_outside_its_comments_text(
     path.write_text(text)
     run = invoke(["verify", FIXTURE, out])
     assert run.exit_code == 1
-    assert (
-        ": the e-mail address of the author of comment 12 (post 1)"
-        in [line for line in run.text.splitlines() if line.startswith("private: ")][0]
-    )
+    private = [line for line in run.text.splitlines() if line.startswith("private: ")]
+    assert private and ": the e-mail address of the author of comment 12 (post 1)" in private[0]
 
 
 def test_verify_fails_a_file_for_a_post_no_reader_saw(tmp_path: Path) -> None:
