@@ -9,7 +9,8 @@ reads back every file of the archive folder, and reports (:class:`Finding`):
 ``missing``        a public comment of the export that no post file holds
 ``duplicate``      a comment held twice (two files, or twice in one file)
 ``unexpected``     a comment in a file that is not public (dropped by moderation,
-                   e.g. spam that got published) or not in the export at all
+                   e.g. spam that got published) or not in the export at all; a
+                   file for a post no reader saw (a draft, a menu item, …)
 ``private``        a commenter e-mail address or IP address of the export found
                    in any file outside the text of a public comment that holds
                    it (see below), or a JSON comment carrying a field that is
@@ -21,6 +22,13 @@ reads back every file of the archive folder, and reports (:class:`Finding`):
                    against the files, a page's ``comment_ids`` against its
                    anchors, a staging folder left by an interrupted run
 =================  ==============================================================
+
+A commenter's e-mail or IP address found only inside the text of public
+comments of that post whose stored text holds it (they typed it there, and
+WordPress showed it) is a ``note``, not a finding: :attr:`VerifyReport.notes`.
+Such a file is read a second time, whole, to place each occurrence in the text
+of a comment (JSON: its ``content_html``; Markdown: below its header line, up to
+the next anchor). Anywhere else the address is still a ``private`` finding.
 
 Both archive formats are read: JSON post files (the ``comments`` forest) and
 Markdown post files (the ``<a id="comment-N"></a>`` anchors readers see,
