@@ -155,8 +155,8 @@ def test_an_archive_with_private_fields(tmp_path: Path) -> None:
     assert set(counts) == {"private"}
     lines = report.lines()
     assert (
-        "private: secret-destinations.json: post 108, comment 1013: private fields "
-        "(author_email, author_ip, meta) on 6 comments"
+        "private: secret-destinations.json: post 108, comment 1013: fields an archive does "
+        "not publish (author_email, author_ip, meta) on 6 comments"
     ) in lines
     # every public commenter's address and IP is named, by comment, with its line
     assert any(
@@ -257,7 +257,7 @@ def test_unreadable_files(tmp_path: Path) -> None:
     lines = audit(out).lines()
     assert lines[:2] == [
         "unreadable: day-10-cynical-about-customer-love.json: not UTF-8 text",
-        "unreadable: secret-destinations.json: not valid JSON (line 20: the file ends "
+        "unreadable: secret-destinations.json: not valid JSON (line 21: the file ends "
         "inside a string)",
     ]
     assert sum(line.startswith("missing: ") for line in lines) == 11 + 6

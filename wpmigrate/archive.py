@@ -35,7 +35,7 @@ import orjson
 from .errors import OutputError
 from .parallel import pool_context
 from .paths import PostNamer
-from .render.html import safe_url
+from .privacy import public_url
 from .render.json_archive import dumps, render_json
 from .render.jsonl import encode
 from .render.markdown import (
@@ -143,7 +143,7 @@ def index_entry(
         "type": post.get("type", ""),
         "date": post.get("date"),
         "date_gmt": post.get("date_gmt"),
-        "url": post.get("url", ""),
+        "url": public_url(post.get("url")),
         "file": path,
         "comment_count": comment_count,
     }
@@ -192,7 +192,7 @@ def index_markdown_parts(
         if day:
             parts.append(day)
         parts.append(f"{count} comment{'' if count == 1 else 's'}")
-        url = safe_url(entry["url"])
+        url = public_url(entry["url"])
         if url:
             parts.append(f"[original]({link_destination(url)})")
         line = " · ".join(parts)

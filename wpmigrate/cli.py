@@ -39,6 +39,7 @@ from .pipeline import (
 from .render.jsonl import JsonWriter, dumps
 from .repair import usable_codec
 from .stats import ExportStats
+from .terminal import printable
 from .thread import DEFAULT_MAX_DEPTH
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -47,7 +48,7 @@ ARCHIVE_MIN_SPLIT = 2 << 20
 
 
 def _fail(message: str, code: int) -> None:
-    click.echo(f"Error: {message}", err=True)
+    click.echo(printable(f"Error: {message}"), err=True)
     sys.exit(code)
 
 
@@ -189,6 +190,12 @@ def moderation_options(command: F) -> F:
             is_flag=True,
             help="Drop replies whose parent was dropped, instead of moving them up.",
         ),
+        click.option(
+            "--include-protected",
+            is_flag=True,
+            help="Keep the comments of password-protected posts (WordPress showed "
+            "them only to readers who gave the password).",
+        ),
     ]
     for decorator in reversed(decorators):
         command = decorator(command)
@@ -220,7 +227,9 @@ def publish_options(command: F) -> F:
         "--rejects", metavar="FILE", help="Write every dropped comment here (JSON Lines)."
     )(command)
     return click.option(
-        "--all-posts", is_flag=True, help="Also write posts with no public comment."
+        "--all-posts",
+        is_flag=True,
+        help="Also write published posts and pages with no public comment.",
     )(command)
 
 
@@ -232,6 +241,7 @@ def build_policy(
     blocklist: str | None,
     max_links: int | None,
     drop_orphaned_replies: bool,
+    include_protected: bool = False,
 ) -> Policy:
     """The :class:`Policy` the moderation options describe."""
     keys: tuple[str, ...] = ()
@@ -249,6 +259,7 @@ def build_policy(
         blocklist=keys,
         max_links=max_links,
         drop_orphaned_replies=drop_orphaned_replies,
+        include_protected=include_protected,
     )
 
 
@@ -299,7 +310,7 @@ def _stderr_tty() -> bool:
 
 def _note(quiet: bool, message: str) -> None:
     if not quiet and message:
-        click.echo(f"wpmigrate: {message}", err=True)
+        click.echo(printable(f"wpmigrate: {message}"), err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -450,7 +461,9 @@ def stats(
     if as_json:
         click.echo(dumps(counted.as_dict(session.reader.repairs), pretty=True))
     else:
-        click.echo(counted.table(session.reader.repairs), nl=False)
+        # The table names statuses and types as the export wrote them.
+        table = counted.table(session.reader.repairs)
+        click.echo("\n".join(printable(line) for line in table.split("\n")), nl=False)
 
 
 @cli.command()
@@ -589,7 +602,7 @@ def verify_command(
     session = _session(tuple(names), encoding, quiet, jobs)
     report = verify(session.groups(), archive_dir, policy, allow_private=allow_private)
     for line in report.lines():
-        click.echo(line)
+        click.echo(printable(line))  # file names in the archive, as anyone made them
     _note(quiet, f"{session.summary()}; {report.summary()}")
     if not report.ok:
         sys.exit(EXIT_FINDINGS)

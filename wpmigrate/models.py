@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from .privacy import public_url
+
 #: ``wp:comment_approved`` values and the names wpmigrate uses for them.
 #: Anything else (a plugin's own status) is kept verbatim.
 STATUS_NAMES = {
@@ -145,6 +147,9 @@ class Post:
     """``wp:post_type``."""
     status: str = ""
     """``wp:status`` (``publish``, ``draft``, ``inherit``, …)."""
+    protected: bool = False
+    """``wp:post_password`` is not empty: WordPress hid the comments until the
+    reader gave the password. The password itself is never kept."""
     author: str = ""
     """Login from ``dc:creator``."""
     author_name: str = ""
@@ -166,9 +171,11 @@ class Post:
             "id": self.id,
             "title": self.title,
             "slug": self.slug,
-            "url": self.url,
+            # The one URL check (a <link> of javascript:… is never written).
+            "url": public_url(self.url),
             "type": self.type,
             "status": self.status,
+            "protected": self.protected,
             "author": self.author,
             "author_name": self.author_name,
             "date": self.date,
@@ -241,6 +248,3 @@ def comment_record(comment: Comment, post: dict[str, Any], embed: bool = True) -
         del record["post"]
     return record
 
-
-#: Fields of a comment record a publisher must not see (``--redact`` removes them).
-PRIVATE_FIELDS = ("author_email", "author_ip")

@@ -17,7 +17,12 @@ Reasons, in the order they are tested (the first that applies is recorded):
 ``private``        a private type: ``note``, ``order_note``, ``action_log``, …
 ``unknown-type``   a type that is neither public nor known private
 ``ping``           a pingback or trackback, under ``--no-pings``
-``unpublished``    its post is a draft, private, scheduled, trashed, …
+``not-a-page``     its post is of a type WordPress never shows as a page
+                   (``nav_menu_item``, Jetpack ``feedback``, ``revision``, …)
+``unpublished``    its post is not published: the detail says how (``draft
+                   post``, ``pending post``, ``private post``, ``scheduled
+                   post``, ``trashed post``, or ``post status X``)
+``protected``      its post has a password (``--include-protected`` keeps it)
 ``akismet``        Akismet said spam and the owner never said otherwise
 ``blocklist``      matches a ``--blocklist`` entry
 ``links``          has ``--max-links`` links or more
@@ -44,6 +49,37 @@ PING_TYPES = frozenset({"pingback", "trackback"})
 PRIVATE_TYPES = frozenset({"note", "order_note", "action_log", "webhook_delivery"})
 #: Post statuses whose comments readers saw (``inherit``: attachments, shown with their post).
 PUBLISHED_POST_STATUSES = frozenset({"publish", "inherit", ""})
+#: The ``unpublished`` detail of each status WordPress shows no reader.
+UNPUBLISHED_DETAILS = {
+    "draft": "draft post",
+    "auto-draft": "draft post",
+    "pending": "pending post (awaiting review)",
+    "private": "private post",
+    "future": "scheduled post (not yet published)",
+    "trash": "trashed post",
+}
+#: Post types WordPress never shows as a page (see FORMATS.md): menus, contact-form
+#: messages (Jetpack ``feedback``: the sender's name and e-mail), revisions,
+#: reusable blocks, site settings. ``wp_template…`` types too (:func:`is_page_type`).
+NON_PAGE_TYPES = frozenset(
+    {
+        "nav_menu_item",
+        "feedback",
+        "revision",
+        "wp_block",
+        "custom_css",
+        "customize_changeset",
+        "oembed_cache",
+        "user_request",
+        "wp_global_styles",
+        "wp_navigation",
+        "wp_font_family",
+        "wp_font_face",
+    }
+)
+#: What ``--all-posts`` adds when it has no public comment: posts and pages only
+#: (attachments are media files, custom types are public only if a plugin says so).
+LISTED_TYPES = frozenset({"post", "page"})
 #: Statuses with their own drop reason; any other non-approved status is ``status``.
 NAMED_STATUSES = ("spam", "trash", "post-trashed", "pending")
 
@@ -56,7 +92,9 @@ REASONS = (
     "private",
     "unknown-type",
     "ping",
+    "not-a-page",
     "unpublished",
+    "protected",
     "akismet",
     "blocklist",
     "links",
@@ -91,6 +129,8 @@ class Policy:
     """Drop comments with this many links or more (``--max-links N``)."""
     drop_orphaned_replies: bool = False
     """Drop replies whose parent was dropped instead of re-parenting them."""
+    include_protected: bool = False
+    """Keep the comments of password-protected posts (``--include-protected``)."""
 
 
 def load_blocklist(lines: Iterable[str]) -> tuple[str, ...]:
@@ -151,10 +191,50 @@ def count_links(content: str) -> int:
     return len(_LINK.findall(content))
 
 
+def is_page_type(post_type: str) -> bool:
+    """Whether WordPress can show a post of this type as a page (:data:`NON_PAGE_TYPES`)."""
+    return post_type not in NON_PAGE_TYPES and not post_type.startswith("wp_template")
+
+
+PostInfo = str | Mapping[str, Any]
+"""A post summary (:meth:`wpmigrate.models.Post.summary`), or only its status."""
+
+
+def post_drop_reason(post: PostInfo, policy: Policy) -> tuple[str, str] | None:
+    """Why no reader saw this post (nor its comments), as ``(reason, detail)``; ``None``
+    if WordPress showed it. A bare status stands for a post of type ``post``."""
+    if isinstance(post, str):
+        post = {"status": post}
+    kind = str(post.get("type") or "post")
+    if not is_page_type(kind):
+        return "not-a-page", f"post type {kind}"
+    status = str(post.get("status") or "")
+    if status not in PUBLISHED_POST_STATUSES:
+        return "unpublished", UNPUBLISHED_DETAILS.get(status, f"post status {status}")
+    if post.get("protected") is True and not policy.include_protected:
+        return "protected", "password-protected post"
+    return None
+
+
+def is_listed(post: Mapping[str, Any], policy: Policy) -> bool:
+    """Whether ``--all-posts`` writes this post when it has no public comment."""
+    listed_type = str(post.get("type") or "post") in LISTED_TYPES
+    return listed_type and post_drop_reason(post, policy) is None
+
+
 def drop_reason(
-    record: Mapping[str, Any], post_status: str, policy: Policy
+    record: Mapping[str, Any], post: PostInfo, policy: Policy
 ) -> tuple[str, str] | None:
-    """Why a comment is not public, as ``(reason, detail)``; ``None`` if it is."""
+    """Why a comment is not public, as ``(reason, detail)``; ``None`` if it is.
+
+    ``post`` is the summary of its post, or only the post's status.
+    """
+    return _drop_reason(record, post_drop_reason(post, policy), policy)
+
+
+def _drop_reason(
+    record: Mapping[str, Any], post_verdict: tuple[str, str] | None, policy: Policy
+) -> tuple[str, str] | None:
     status = record.get("status", "")
     if status != "approved" and status not in policy.include_statuses:
         reason = status if status in NAMED_STATUSES else "status"
@@ -164,8 +244,8 @@ def drop_reason(
         return ("private" if kind in PRIVATE_TYPES else "unknown-type"), f"type {kind}"
     if kind in PING_TYPES and not policy.pings:
         return "ping", f"type {kind}"
-    if post_status not in PUBLISHED_POST_STATUSES:
-        return "unpublished", f"post status {post_status}"
+    if post_verdict is not None:
+        return post_verdict
     meta = record.get("meta") or {}
     if policy.akismet and akismet_says_spam(meta):
         return "akismet", "akismet_result true, not overruled by the owner"
@@ -184,9 +264,12 @@ def _dropped(record: Record, reason: str, detail: str) -> Record:
 
 
 def moderate(
-    records: list[Record], post_status: str, policy: Policy
+    records: list[Record], post: PostInfo, policy: Policy
 ) -> tuple[list[Record], list[Record]]:
     """Split one post's records into ``(kept, dropped)``; dropped ones carry ``reason``/``detail``.
+
+    ``post`` is the post's summary (its type, status and ``protected`` decide
+    whether readers saw it), or only its status.
 
     Kept replies whose parent was dropped get ``parent_id`` = their nearest kept
     ancestor (0 if none) and ``reparented_from`` = the original parent, or, with
@@ -198,7 +281,8 @@ def moderate(
     by_id: dict[int, Record] = {}
     for record in records:
         by_id.setdefault(record["id"], record)
-    verdicts = {id(record): drop_reason(record, post_status, policy) for record in records}
+    post_verdict = post_drop_reason(post, policy)
+    verdicts = {id(record): _drop_reason(record, post_verdict, policy) for record in records}
     dropped_ids = {record["id"] for record in records if verdicts[id(record)] is not None} - {
         record["id"] for record in records if verdicts[id(record)] is None
     }

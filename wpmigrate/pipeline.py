@@ -17,9 +17,10 @@ from typing import Any, TextIO
 
 from .errors import DataError, WpmigrateError
 from .jsonl import Group, read_groups
-from .models import PRIVATE_FIELDS, Post, comment_record
-from .moderation import NO_POST, Ledger, Policy, moderate
+from .models import Post, comment_record
+from .moderation import NO_POST, Ledger, Policy, is_listed, moderate
 from .parallel import MIN_SPLIT_BYTES, ParallelReader, Stage, with_stage
+from .privacy import public_post, public_url, redact
 from .render.jsonl import encode
 from .report import Tally, repairs_line
 from .sources import Source, open_sources, read_all
@@ -180,13 +181,6 @@ class ReadSession:
         return f"{line}; {repaired}" if repaired else line
 
 
-def redact(record: Record) -> Record:
-    """Remove commenter e-mail and IP from a record (in place; returns it)."""
-    for name in PRIVATE_FIELDS:
-        record.pop(name, None)
-    return record
-
-
 def comment_records(groups: Iterable[Group], private: bool = True) -> Iterator[Record]:
     """One record per comment, each with its post's summary."""
     for _summary, records in groups:
@@ -201,7 +195,8 @@ def post_records(groups: Iterable[Group], private: bool = True) -> Iterator[Reco
         for record in records:
             comment = {key: value for key, value in record.items() if key != "post"}
             comments.append(comment if private else redact(comment))
-        yield {**summary, "comment_count": len(comments), "comments": comments}
+        head = summary if private else public_post(summary)
+        yield {**head, "comment_count": len(comments), "comments": comments}
 
 
 def post_stats(
@@ -249,13 +244,21 @@ class Converse:
 
     def __call__(self, summary: Record, records: list[Record]) -> Conversation:
         """The post's public conversation and what was dropped from it."""
-        kept, dropped = moderate(records, str(summary.get("status", "")), self.policy)
+        kept, dropped = moderate(records, summary, self.policy)
         ledger = Ledger()
         ledger.add(records, kept, dropped)
         if not self.private:
             kept = [redact(record) for record in kept]
             dropped = [redact(record) for record in dropped]
-        if not kept and (not self.all_posts or summary.get("id") == NO_POST):
+            summary = public_post(summary)
+        else:
+            # The conversation is what gets published: its links pass the URL
+            # check (moderation, above, judged them as the commenter wrote them).
+            for record in kept:
+                if "author_url" in record:
+                    record["author_url"] = public_url(record["author_url"])
+        wanted_empty = self.all_posts and summary.get("id") != NO_POST
+        if not kept and not (wanted_empty and is_listed(summary, self.policy)):
             return Conversation(None, dropped, ledger)
         forest = thread(kept, self.max_depth)
         record = {

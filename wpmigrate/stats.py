@@ -65,7 +65,7 @@ class ExportStats:
         depth = max_depth_of(forest)
         if depth > self.max_depth:
             self.max_depth, self.deepest_post = depth, summary.get("id")
-        kept, dropped = moderate(records, str(summary.get("status", "")), policy)
+        kept, dropped = moderate(records, summary, policy)
         self.ledger.add(records, kept, dropped)
 
     def as_dict(self, repairs: Repairs) -> dict[str, Any]:

@@ -9,16 +9,26 @@ reads back every file of the archive folder, and reports (:class:`Finding`):
 ``missing``        a public comment of the export that no post file holds
 ``duplicate``      a comment held twice (two files, or twice in one file)
 ``unexpected``     a comment in a file that is not public (dropped by moderation,
-                   e.g. spam that got published) or not in the export at all
+                   e.g. spam that got published) or not in the export at all; a
+                   file for a post no reader saw (a draft, a menu item, …)
 ``private``        a commenter e-mail address or IP address of the export found
-                   anywhere in any file, or a JSON comment carrying
-                   ``author_email``/``author_ip``/``meta``
+                   in any file outside the text of a public comment that holds
+                   it (see below), or a JSON comment carrying a field that is
+                   not on :mod:`wpmigrate.privacy`'s allow-list
+                   (``author_email``, ``author_ip``, ``meta``, …)
 ``unreadable``     a post file that is not valid JSON, or Markdown without the
                    front matter ``archive`` writes; a file that cannot be read
 ``inconsistent``   the archive disagrees with itself: ``index.json``/``index.md``
                    against the files, a page's ``comment_ids`` against its
                    anchors, a staging folder left by an interrupted run
 =================  ==============================================================
+
+A commenter's e-mail or IP address found only inside the text of public
+comments of that post whose stored text holds it (they typed it there, and
+WordPress showed it) is a ``note``, not a finding: :attr:`VerifyReport.notes`.
+Such a file is read a second time, whole, to place each occurrence in the text
+of a comment (JSON: its ``content_html``; Markdown: below its header line, up to
+the next anchor). Anywhere else the address is still a ``private`` finding.
 
 Both archive formats are read: JSON post files (the ``comments`` forest) and
 Markdown post files (the ``<a id="comment-N"></a>`` anchors readers see,
@@ -43,6 +53,7 @@ from a skeleton whose long strings are emptied while streaming.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import ipaddress
 import json
 import os
@@ -54,12 +65,15 @@ from typing import Any
 
 from .errors import InputError
 from .jsonl import Group
-from .moderation import Policy, moderate
+from .moderation import NO_POST, Policy, is_listed, moderate, post_drop_reason
+from .privacy import PUBLIC_FIELDS, TREE_FIELDS
 
 #: Kinds of finding, in the order a report lists them.
 KINDS = ("unreadable", "inconsistent", "private", "unexpected", "duplicate", "missing")
-#: Fields a published comment must not carry (see :mod:`wpmigrate.privacy`).
-PRIVATE_KEYS = ("author_email", "author_ip", "meta")
+#: The keys a published JSON comment may carry: the one allow-list of
+#: :mod:`wpmigrate.privacy` (anything else, ``author_email``, ``meta`` or a field
+#: no one listed, is a ``private`` finding).
+PUBLISHED_KEYS = frozenset(PUBLIC_FIELDS) | frozenset(TREE_FIELDS)
 INDEX_FILES = ("index.json", "index.md")
 STAGING_PREFIX = ".wpmigrate-staging-"  # as in wpmigrate.archive (not imported: keeps this light)
 FORMAT_NAMES = {"json": "JSON", "markdown": "Markdown"}
@@ -114,6 +128,9 @@ class VerifyReport:
     formats: tuple[str, ...] = ()
     """Formats of the post files found: ``json``, ``markdown``."""
     findings: list[Finding] = field(default_factory=list)
+    notes: list[Finding] = field(default_factory=list)
+    """What is worth knowing but no problem (kind ``note``): a commenter's own
+    address in the text of a public comment, as WordPress showed it."""
 
     @property
     def ok(self) -> bool:
@@ -125,8 +142,8 @@ class VerifyReport:
         return Counter(finding.kind for finding in self.findings)
 
     def lines(self) -> list[str]:
-        """The report: one line per finding (none when the archive is complete)."""
-        return [finding.text() for finding in self.findings]
+        """The report: one line per finding, then one per note (none when all is well)."""
+        return [finding.text() for finding in [*self.findings, *self.notes]]
 
     def summary(self) -> str:
         """``verified 38 public comments: 38 found in 3 files; no problems``."""
@@ -135,6 +152,9 @@ class VerifyReport:
         head = f"verified {self.expected} public {noun}: {self.found} found in {self.files} {files}"
         if len(self.formats) > 1:
             head += " (" + ", ".join(FORMAT_NAMES[fmt] for fmt in self.formats) + ")"
+        if self.notes:
+            count = len(self.notes)
+            head += f" ({count} note{'s' if count != 1 else ''})"
         if self.ok:
             return f"{head}; no problems"
         counts = self.counts()
@@ -160,12 +180,26 @@ class _Export:
     ipv4: dict[bytes, Key] = field(default_factory=dict)
     ipv6: dict[str, Key] = field(default_factory=dict)
     """Compressed form (``ipaddress``) to the first comment using it."""
+    in_text: dict[tuple[str, Any], set[Key]] = field(default_factory=dict)
+    """Every e-mail or IP token in the text of a public comment (``(table, value)``,
+    as :func:`_tokens` gives it) -> the public comments whose text holds it:
+    what their authors published, which WordPress showed."""
+    hidden_posts: dict[int, str] = field(default_factory=dict)
+    """Posts no reader saw (why: ``unpublished: draft post``, …); no file may hold them."""
+    shown_posts: set[int] = field(default_factory=set)
+    """Posts an archive may have a file for."""
 
     def add(self, summary: dict[str, Any], records: list[dict[str, Any]], policy: Policy) -> None:
-        kept, dropped = moderate(records, str(summary.get("status", "")), policy)
+        kept, dropped = moderate(records, summary, policy)
         self.read += len(records)
+        self._add_post(summary, policy, bool(kept))
         for record in kept:
-            self.public[(record["post_id"], record["id"])] += 1
+            key = (record["post_id"], record["id"])
+            self.public[key] += 1
+            content = record.get("content_html")
+            if isinstance(content, str) and content:
+                for _at, table, value in _tokens(_normalise(content.encode("utf-8", "replace"))):
+                    self.in_text.setdefault((table, value), set()).add(key)
         for record in dropped:
             detail = f"{record['reason']}: {record['detail']}"
             self.dropped.setdefault((record["post_id"], record["id"]), detail)
@@ -175,6 +209,20 @@ class _Export:
             key = (record["post_id"], record["id"])
             self._add_email(record.get("author_email"), key)
             self._add_ip(record.get("author_ip"), key)
+
+    def _add_post(self, summary: dict[str, Any], policy: Policy, has_public: bool) -> None:
+        post_id = summary.get("id")
+        if not isinstance(post_id, int) or post_id == NO_POST:
+            return
+        verdict = post_drop_reason(summary, policy)
+        if verdict is None and (has_public or is_listed(summary, policy)):
+            self.shown_posts.add(post_id)  # items can share an id: one shown is enough
+            self.hidden_posts.pop(post_id, None)
+        elif post_id not in self.shown_posts:
+            if verdict is None:
+                kind = summary.get("type") or "post"
+                verdict = ("not listed", f"a {kind} with no public comment")
+            self.hidden_posts.setdefault(post_id, f"{verdict[0]}: {verdict[1]}")
 
     def _owner(self, table: dict[Any, Key], value: Any, key: Key) -> None:
         known = table.get(value)
@@ -230,6 +278,42 @@ _IPV6 = re.compile(rb"[0-9a-f:.](?<![0-9a-z:.%][0-9a-f:.])[0-9a-f:.]{2,}+(?![0-9
 _WIDEST_TOKEN = 512
 
 
+def _normalise(data: bytes) -> bytes:
+    """What the scan reads: case-insensitive, blind to Markdown's backslash escapes
+    (``john\\_doe@…``)."""
+    return data.lower().replace(b"\\", b"")
+
+
+def _tokens(
+    buf: bytes, end: int | None = None, tables: tuple[bool, bool, bool] = (True, True, True)
+) -> Iterator[tuple[int, str, Any]]:
+    """``(position, table, value)`` of every e-mail and IP address token in ``buf[:end]``
+    (normalised), ``table`` naming the :class:`_Export` table it is looked up in
+    (``emails``, ``ipv4``, ``ipv6``); ``tables`` says which kinds to look for."""
+    end = len(buf) if end is None else end
+    emails, ipv4, ipv6 = tables
+    if emails and b"@" in buf:
+        for match in _EMAIL.finditer(buf, 0, end):
+            yield match.start(), "emails", match.group()
+    if ipv4:
+        for match in _IPV4.finditer(buf, 0, end):
+            yield match.start(), "ipv4", match.group()
+    if ipv6 and b":" in buf:
+        for match in _IPV6.finditer(buf, 0, end):
+            token = match.group()
+            if token.count(b":") < 2:
+                continue
+            try:
+                address = str(ipaddress.ip_address(token.decode("ascii")))
+            except ValueError:
+                continue
+            yield match.start(), "ipv6", address
+
+
+_WHAT = {"emails": "e-mail address", "odd_emails": "e-mail address", "ipv4": "IP address",
+         "ipv6": "IP address"}  # fmt: skip
+
+
 class _PrivateScan:
     """Finds the export's e-mail and IP addresses in one file, chunk by chunk."""
 
@@ -237,12 +321,13 @@ class _PrivateScan:
         self.export = export
         self.hits: dict[tuple[str, Key], int] = {}
         """(what, whose) -> first line."""
+        self.values: dict[tuple[str, Key], set[tuple[str, Any]]] = {}
+        """(what, whose) -> the values found (``(table, value)``)."""
         self._carry = b""
         self._line = 1
 
     def feed(self, chunk: bytes, final: bool = False) -> None:
-        # Case-insensitive, and blind to Markdown's backslash escapes (john\_doe@…).
-        buf = self._carry + chunk.lower().replace(b"\\", b"")
+        buf = self._carry + _normalise(chunk)
         end = len(buf)
         if not final:
             cut = _last_separator(buf)
@@ -253,38 +338,23 @@ class _PrivateScan:
 
     def _scan(self, buf: bytes, end: int) -> None:
         export = self.export
-        matches: list[tuple[int, str, Key]] = []
-        if (export.emails or export.odd_emails) and b"@" in buf:
-            for match in _EMAIL.finditer(buf, 0, end):
-                key = export.emails.get(match.group())
-                if key is not None:
-                    matches.append((match.start(), "e-mail address", key))
+        matches: list[tuple[int, str, Key, tuple[str, Any]]] = []
+        tables = (bool(export.emails), bool(export.ipv4), bool(export.ipv6))
+        for at, table, value in _tokens(buf, end, tables):
+            key = getattr(export, table).get(value)
+            if key is not None:
+                matches.append((at, _WHAT[table], key, (table, value)))
+        if export.odd_emails and b"@" in buf:
             for email, key in export.odd_emails.items():
                 at = buf.find(email, 0, end)
                 if at >= 0 and at + len(email) <= end:
-                    matches.append((at, "e-mail address", key))
-        if export.ipv4:
-            for match in _IPV4.finditer(buf, 0, end):
-                key = export.ipv4.get(match.group())
-                if key is not None:
-                    matches.append((match.start(), "IP address", key))
-        if export.ipv6 and b":" in buf:
-            for match in _IPV6.finditer(buf, 0, end):
-                token = match.group()
-                if token.count(b":") < 2:
-                    continue
-                try:
-                    address = str(ipaddress.ip_address(token.decode("ascii")))
-                except ValueError:
-                    continue
-                key = export.ipv6.get(address)
-                if key is not None:
-                    matches.append((match.start(), "IP address", key))
+                    matches.append((at, "e-mail address", key, ("odd_emails", email)))
         position, line = 0, self._line
-        for at, what, key in sorted(matches):
+        for at, what, key, value in sorted(matches):
             line += buf.count(b"\n", position, at)
             position = at
             self.hits.setdefault((what, key), line)
+            self.values.setdefault((what, key), set()).add(value)
 
 
 _SEPARATORS = tuple(bytes([byte]) for byte in b" \n\t\r\x0b\x0c<>\"()[]{},;")
@@ -425,7 +495,7 @@ def _json_post(document: Any, post: _PostFile) -> None:
             post.problem = "a comment without an integer id"
             continue
         post.ids.append(node["id"])
-        present = [key for key in PRIVATE_KEYS if key in node]
+        present = [key for key in node if key not in PUBLISHED_KEYS]
         if present:
             post.private_keys.update(present)
             if post.first_private is None:
@@ -531,6 +601,79 @@ class _MarkdownScan:
             post.claimed_count = int(count)
 
 
+# --------------------------------------------------------------------------- published text
+
+
+def _counts(buf: bytes, export: _Export) -> Counter[tuple[str, Any]]:
+    """How often each of the export's private values occurs in ``buf`` (normalised)."""
+    found: Counter[tuple[str, Any]] = Counter()
+    for _at, table, value in _tokens(buf):
+        if value in getattr(export, table):
+            found[(table, value)] += 1
+    for email in export.odd_emails:
+        if email in buf:
+            found[("odd_emails", email)] += buf.count(email)
+    return found
+
+
+#: A JSON token of a valid document (strings unrolled: no backtracking on long ones).
+_JSON_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\]:,]|-?[0-9][0-9.eE+-]*')
+
+
+def _json_regions(raw: bytes) -> list[tuple[int, int, int]]:
+    """``(comment id, start, end)`` of every ``content_html`` string of a JSON post file:
+    the text of the comment whose object holds it (as ``archive`` writes them)."""
+    regions: list[tuple[int, int, int]] = []
+    # Per open object: [its "id", its content spans, the key being read, expecting a key].
+    stack: list[list[Any] | None] = []
+    for match in _JSON_TOKEN.finditer(raw):
+        token = match.group()
+        frame = stack[-1] if stack else None
+        first = token[:1]
+        if first == b"{":
+            stack.append([None, [], None, True])
+        elif first == b"[":
+            stack.append(None)
+        elif first in (b"}", b"]"):
+            done = stack.pop() if stack else None
+            if done is not None and _is_int(done[0]):
+                regions.extend((done[0], start, end) for start, end in done[1])
+        elif frame is None:
+            continue  # an array's element
+        elif first == b":":
+            frame[3] = False
+        elif first == b",":
+            frame[2], frame[3] = None, True
+        elif frame[3]:
+            frame[2] = token  # a key, as written
+        elif frame[2] == b'"content_html"' and first == b'"':
+            frame[1].append((match.start(), match.end()))
+        elif frame[2] == b'"id"' and first != b'"':
+            with contextlib.suppress(ValueError):  # 1.5, 1e3: not a comment id
+                frame[0] = int(token)
+    return regions
+
+
+_MENTIONS = b"\n## Mentions\n"
+
+
+def _markdown_regions(raw: bytes) -> list[tuple[int, int, int]]:
+    """``(comment id, start, end)`` of every comment's text in a Markdown post file:
+    from the end of its header line (the one with its anchor, the author's name
+    and link) to the next comment's anchor, or the Mentions list, or the end."""
+    anchors = [(int(m.group(1)), m.start(), m.end()) for m in _ANCHOR.finditer(raw)]
+    mentions = raw.find(_MENTIONS)
+    stop = len(raw) if mentions < 0 else mentions
+    regions = []
+    for index, (comment_id, _start, end) in enumerate(anchors):
+        header_end = raw.find(b"\n", end)
+        if header_end < 0 or header_end >= stop:
+            continue
+        following = anchors[index + 1][1] if index + 1 < len(anchors) else stop
+        regions.append((comment_id, header_end, min(following, stop)))
+    return regions
+
+
 # --------------------------------------------------------------------------- the audit
 
 
@@ -622,23 +765,84 @@ class _Audit:
             return
         except (UnicodeDecodeError, _InvalidJson) as exc:
             post.problem = _problem(exc)
-        self._private(relative, scan)
+        self._private(relative, path, fmt if post.problem is None else None, post.post_id, scan)
         if post.problem is not None:
             kind = "inconsistent" if is_index else "unreadable"
             self.add(kind, post.problem, relative)
         elif post.fmt and not is_index:
             self.posts.append(post)
 
-    def _private(self, relative: str, scan: _PrivateScan) -> None:
+    def _private(
+        self, relative: str, path: str, fmt: str | None, post_id: int | None, scan: _PrivateScan
+    ) -> None:
         if self.allow_private:
             return
+        published = self._published(path, fmt, post_id, scan)
         for (what, key), line in scan.hits.items():  # in the order they appear in the file
-            self.add(
-                "private",
-                f"the {what} of the author of comment {key[1]} (post {key[0]})",
-                relative,
-                line=line,
+            whose = f"the {what} of the author of comment {key[1]} (post {key[0]})"
+            where = published.get((what, key))
+            if where:
+                shown = ", ".join(str(comment_id) for comment_id in where)
+                self.add(
+                    "note",
+                    f"{whose} appears in the text of public comment"
+                    f"{'s' if len(where) > 1 else ''} {shown}, as written by "
+                    f"{'their authors' if len(where) > 1 else 'its author'}",
+                    relative,
+                    line=line,
+                )
+                continue
+            self.add("private", whose, relative, line=line)
+
+    def _published(
+        self, path: str, fmt: str | None, post_id: int | None, scan: _PrivateScan
+    ) -> dict[tuple[str, Key], list[int]]:
+        """The hits that are only what commenters published: ``(what, whose)`` -> the
+        public comments (of this file's post) whose text shows the value.
+
+        A hit qualifies when every value behind it is in the export's text of a
+        public comment of this post, and every occurrence of it in the file lies
+        inside the text of such a comment: anywhere else (a field, a title, the
+        text of a comment that did not hold it) it is a leak. Rare, so the file
+        is read again, whole, only then.
+        """
+        export = self.export
+        if fmt is None or post_id is None or not export.in_text:
+            return {}
+        wanted = {
+            hit: values
+            for hit, values in scan.values.items()
+            if all(
+                any(key[0] == post_id for key in export.in_text.get(value, ()))
+                for value in values
             )
+        }
+        if not wanted:
+            return {}
+        try:
+            with open(path, "rb") as handle:
+                raw = handle.read()
+        except OSError:
+            return {}
+        regions = _json_regions(raw) if fmt == "json" else _markdown_regions(raw)
+        totals = _counts(_normalise(raw), export)
+        inside: dict[tuple[str, Any], Counter[int]] = {}
+        for comment_id, start, end in regions:
+            for value, count in _counts(_normalise(raw[start:end]), export).items():
+                inside.setdefault(value, Counter())[comment_id] += count
+        out: dict[tuple[str, Key], list[int]] = {}
+        for hit, values in wanted.items():
+            shown: set[int] = set()
+            for value in values:
+                allowed = {key[1] for key in export.in_text[value] if key[0] == post_id}
+                counted = inside.get(value, Counter())
+                if sum(counted[cid] for cid in allowed) != totals.get(value, 0):
+                    break
+                shown.update(cid for cid in allowed if counted[cid])
+            else:
+                if shown:
+                    out[hit] = sorted(shown)
+        return out
 
     def check(self) -> tuple[int, tuple[str, ...]]:
         """Compare the post files with the export; return (found, formats)."""
@@ -664,12 +868,17 @@ class _Audit:
         return found_total, tuple(fmt for fmt in formats if fmt in FORMAT_NAMES)
 
     def _check_post(self, post: _PostFile) -> None:
+        why = self.export.hidden_posts.get(post.post_id) if post.post_id is not None else None
+        if why is not None:
+            self.add("unexpected", f"a file for a post no reader saw ({why})", post.path,
+                     (post.post_id, None))
         if post.private_keys and not self.allow_private:
-            fields = ", ".join(key for key in PRIVATE_KEYS if key in post.private_keys)
+            fields = ", ".join(sorted(post.private_keys))
             count = max(post.private_keys.values())
             self.add(
                 "private",
-                f"private fields ({fields}) on {count} comment{'s' if count != 1 else ''}",
+                f"fields an archive does not publish ({fields}) on {count} "
+                f"comment{'s' if count != 1 else ''}",
                 post.path,
                 (post.post_id, post.first_private),
             )
@@ -771,7 +980,7 @@ def _problem(exc: Exception) -> str:
 
 def _order(finding: Finding) -> tuple[Any, ...]:
     return (
-        KINDS.index(finding.kind),
+        KINDS.index(finding.kind) if finding.kind in KINDS else len(KINDS),
         finding.file or "",
         finding.line,
         finding.post_id if finding.post_id is not None else 0,
@@ -810,7 +1019,8 @@ def verify(
         read=export.read,
         files=len(audit.posts),
         formats=formats,
-        findings=sorted(audit.findings, key=_order),
+        findings=sorted((f for f in audit.findings if f.kind != "note"), key=_order),
+        notes=sorted((f for f in audit.findings if f.kind == "note"), key=_order),
     )
 
 

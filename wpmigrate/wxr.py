@@ -45,7 +45,16 @@ _ZERO_DATES = frozenset({"", "0000-00-00 00:00:00", "0000-00-00"})
 
 #: Local names of the ``wp:`` children of an item the reader uses.
 _ITEM_FIELDS = frozenset(
-    {"post_id", "post_date", "post_date_gmt", "post_name", "status", "post_type", "post_parent"}
+    {
+        "post_id",
+        "post_date",
+        "post_date_gmt",
+        "post_name",
+        "status",
+        "post_type",
+        "post_parent",
+        "post_password",
+    }
 )
 _COMMENT_FIELDS = frozenset(
     {
@@ -608,6 +617,7 @@ class WxrReader:
             url=(values.get("link", "") or values.get("guid", "")).strip(),
             type=values.get("post_type", "").strip() or "post",
             status=values.get("status", "").strip(),
+            protected=bool(values.get("post_password", "").strip()),
             author=plain_text(values.get("creator", "")),
             date=date,
             date_gmt=date_gmt,

@@ -9,8 +9,11 @@ file as it is:
 * ``content_html`` is the comment as WordPress displayed it (paragraph rules
   applied) and sanitised to the tags WordPress lets commenters use
   (:func:`wpmigrate.render.html.comment_html`): print it without escaping;
-* ``author_url`` is kept only when it is an http(s) URL (else ``""``), so it can
-  be put in an ``href``. Names and titles stay plain text: escape them.
+* ``author_url`` and the post's ``url`` are kept only when they pass
+  :func:`wpmigrate.privacy.public_url` (an http(s) URL, else ``""``), so they
+  can be put in an ``href``; the post object holds only
+  :data:`wpmigrate.privacy.PUBLIC_POST_FIELDS`. Names and titles stay plain
+  text: escape them.
 
 Output is pretty-printed (indent 2), UTF-8, with a trailing newline and keys in
 a fixed order, so the same export always gives the same bytes.
@@ -25,9 +28,9 @@ from typing import Any
 
 import orjson
 
-from ..privacy import public_forest
+from ..privacy import public_forest, public_post, public_url
 from ..thread import DEFAULT_MAX_DEPTH, flatten, thread
-from .html import comment_html, safe_url
+from .html import comment_html
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
@@ -74,10 +77,14 @@ def archive_record(record: Mapping[str, Any], keep_private: bool = False) -> dic
         if "content_html" in node:
             node["content_html"] = comment_html(node["content_html"])
         if "author_url" in node:
-            node["author_url"] = safe_url(node["author_url"]) or ""
+            node["author_url"] = public_url(node["author_url"])
         stack.extend(node["replies"])
+    given: Mapping[str, Any] = record.get("post") or {}
+    post = dict(given) if keep_private else public_post(given)
+    if "url" in post:
+        post["url"] = public_url(post["url"])
     return {
-        "post": dict(record.get("post") or {}),
+        "post": post,
         "comments": comments,
         "stats": dict(record.get("stats") or {}),
     }

@@ -53,6 +53,7 @@ from typing import Any
 import orjson
 
 from ..memo import MAX_CHARS, memo
+from ..privacy import public_url
 from .html import (
     autop_paragraphs,
     has_handler,
@@ -487,7 +488,7 @@ def render_markdown(record: Mapping[str, Any], max_depth: int = DEFAULT_MAX_DEPT
         [
             ("title", str(post.get("title") or "")),
             ("date", post.get("date")),
-            ("url", str(post.get("url") or "")),
+            ("url", public_url(post.get("url"))),
             ("post_id", post.get("id")),
             ("author", str(post.get("author_name") or post.get("author") or "")),
             ("comment_count", len(nodes)),
