@@ -214,8 +214,9 @@ def render_index_json(entries: list[dict[str, Any]], options: ArchiveOptions) ->
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 
 
-def _stage(staging: str, relative: str, data: bytes, folders: set[str]) -> None:
-    """Write one new file under ``staging``; ``folders`` remembers those made already.
+def _stage(staging: str, relative: str, data: bytes, folders: set[str], shown: str) -> None:
+    """Write one new file under ``staging``; ``folders`` remembers those made already;
+    ``shown``: the file's name in messages (where it is published).
 
     os.open/os.write rather than open(): a buffered file object costs four more
     system calls a file (and a folder check each), felt over thousands of posts.
@@ -234,17 +235,17 @@ def _stage(staging: str, relative: str, data: bytes, folders: set[str]) -> None:
         finally:
             os.close(handle)
     except OSError as exc:
-        raise OutputError(f"{relative}: cannot write: {exc.strerror or exc}") from exc
+        raise OutputError(f"{shown}: cannot write: {exc.strerror or exc}") from exc
 
 
-def _stage_parts(staging: str, relative: str, parts: Iterable[bytes]) -> None:
+def _stage_parts(staging: str, relative: str, parts: Iterable[bytes], shown: str) -> None:
     path = os.path.join(staging, *relative.split("/"))
     try:
         with open(path, "xb") as handle:
             for part in parts:
                 handle.write(part)
     except OSError as exc:
-        raise OutputError(f"{relative}: cannot write: {exc.strerror or exc}") from exc
+        raise OutputError(f"{shown}: cannot write: {exc.strerror or exc}") from exc
 
 
 @dataclass
@@ -365,12 +366,13 @@ class ArchiveWriter:
         """Name one post's file and stage it; its path relative to the folder."""
         assert self._spool is not None, "use ArchiveWriter as a context manager"
         path = self._namer.name(post.post)
-        _stage(self.staging, path, post.data, self._folders)
+        _stage(self.staging, path, post.data, self._folders, self._shown(path))
         entry = index_entry({"post": post.post}, path, post.comment_count)
         try:
             self._spool.write(orjson.dumps(entry) + b"\n")
         except OSError as exc:
-            raise OutputError(f"index.json: cannot write: {exc.strerror or exc}") from exc
+            shown = self._shown("index.json")
+            raise OutputError(f"{shown}: cannot write: {exc.strerror or exc}") from exc
         result = self.result
         result.files.append(path)
         result.posts += 1
@@ -388,15 +390,17 @@ class ArchiveWriter:
                 spool.flush()
                 spool.seek(0)
             except OSError as exc:
-                raise OutputError(f"index.json: cannot write: {exc.strerror or exc}") from exc
+                raise OutputError(
+                    f"{self._shown('index.json')}: cannot write: {exc.strerror or exc}"
+                ) from exc
             for line in spool:
                 yield orjson.loads(line)
 
         parts = index_json_parts(entries(), result.posts, result.comments, self.options)
-        _stage_parts(self.staging, "index.json", parts)
+        _stage_parts(self.staging, "index.json", parts, self._shown("index.json"))
         if "index.md" in self._indexes:
             parts = index_markdown_parts(entries(), result.posts, result.comments)
-            _stage_parts(self.staging, "index.md", parts)
+            _stage_parts(self.staging, "index.md", parts, self._shown("index.md"))
         result.files.extend(self._indexes)
         spool.close()
         try:
@@ -405,6 +409,10 @@ class ArchiveWriter:
             raise OutputError(f"{self.out_dir}: cannot write: {exc.strerror or exc}") from exc
         self._folder.commit(result.files, self.options.force)
         return result
+
+    def _shown(self, relative: str) -> str:
+        """A file's name in messages: where it was to be published."""
+        return os.path.join(self.out_dir, *relative.split("/"))
 
     def __exit__(self, *exc: object) -> None:
         # Cleanup never raises: closing a spool on a full disk fails again, and

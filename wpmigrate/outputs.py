@@ -124,7 +124,8 @@ def check_distinct(outputs: dict[str, str | None]) -> None:
             continue  # writing to a device twice is writing to it
         key = _identity(shown)
         if key in seen:
-            raise click.UsageError(f"{seen[key]} and {option} name the same output ({shown})")
+            what = "stdout" if is_stdout(shown) else shown
+            raise click.UsageError(f"{seen[key]} and {option} name the same output ({what})")
         seen[key] = option
 
 

@@ -161,6 +161,8 @@ def _decompressing(raw: BinaryIO, kind: str) -> BinaryIO:
 
 
 def _stdin_sources() -> list[Source]:
+    if sys.stdin is None:  # started with fd 0 closed (``<&-``)
+        raise InputError(f"{STDIN_NAME}: cannot read: standard input is closed")
     stream = sys.stdin.buffer
     head = stream.read(8)
     kind = sniff(head)
