@@ -134,16 +134,40 @@ def signals_blocked() -> Iterator[None]:
 
 
 def worker_signals() -> None:
-    """A worker process's signals: Ctrl-C is for the main process, SIGTERM ends it silently.
+    """A worker process's signals: they are for the main process, which stops the workers.
 
-    Ctrl-C reaches the whole process group; the main process stops the
-    workers itself (with SIGTERM), so a worker that raised KeyboardInterrupt
-    would only print a ``Process ForkPoolWorker-N`` traceback.
+    Run first in each worker, started with SIGINT and SIGTERM blocked
+    (:func:`signals_blocked`). The worker leaves the process group: Ctrl-C or
+    ``kill -TERM -PGID`` reaches only the main process, which then stops the
+    workers itself (SIGTERM, silent). A worker killed by the group's signal
+    instead would print a ``Process ForkPoolWorker-N`` traceback (SIGINT), or
+    die holding the pool's queue lock and be replaced by a worker forked in
+    the middle of the cleanup, which hangs it (SIGTERM). If the main process
+    dies without stopping them, the workers get SIGTERM (Linux).
     """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for signum in _SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)  # also drops one already pending
+    with contextlib.suppress(OSError):
+        os.setpgid(0, 0)
+    _die_with_parent()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
+
+
+def _die_with_parent() -> None:
+    """SIGTERM when the main process dies (Linux's PR_SET_PDEATHSIG); elsewhere nothing."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the main process died before prctl: go now
+        os._exit(1)
 
 
 # ---------------------------------------------------------------- leftovers
