@@ -1,6 +1,30 @@
-"""``python -m wpmigrate``: the same as the ``wpmigrate`` command."""
+"""``python -m wpmigrate`` and the ``wpmigrate`` command's entry point.
 
-from .cli import main
+Signal handlers come first, before the heavy imports (click, lxml, the
+renderers take a good part of a second on a busy machine): a Ctrl-C or SIGTERM
+while they load is one line and exit 130/143 like any other, not a traceback
+of whichever import it landed in.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from .errors import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated
+from .publish import install_signal_handlers
+
+
+def main() -> None:
+    """Console-script entry point."""
+    install_signal_handlers()
+    try:
+        from .cli import main as run
+    except KeyboardInterrupt as exc:
+        terminated = isinstance(exc, Terminated)
+        sys.stderr.write("Error: terminated\n" if terminated else "Error: interrupted\n")
+        sys.exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)
+    run()
+
 
 if __name__ == "__main__":
     main()

@@ -1,20 +1,23 @@
-"""``wpmigrate archive``: one file per post plus an index, written safely into a folder.
+"""``wpmigrate archive``: one file per post plus an index, published into a folder at once.
 
 How a run goes:
 
-1. Every file is rendered into a hidden staging folder inside DIR
-   (``DIR/.wpmigrate-staging-XXXX/``, same file system, so moving is a rename).
-   Posts are named in input order in this process (:class:`wpmigrate.paths.PostNamer`);
-   rendering a post is a pure function of (record, options) → bytes
-   (:func:`render_post`), ready to be farmed out to worker processes later.
+1. Every file is rendered into a staging folder (:class:`wpmigrate.publish.StagedFolder`:
+   beside DIR when DIR does not exist yet, else hidden inside it; same file
+   system either way, so publishing is renaming). Posts are named in input
+   order in this process (:class:`wpmigrate.paths.PostNamer`); rendering a post
+   is a pure function of (record, options) → bytes (:func:`render_post`), done
+   in the worker processes that read.
 2. The index files (``index.json``, and ``index.md`` for Markdown) join the staged set.
 3. Conflicts are checked before anything is moved: without ``force``, any
    target that exists stops the run with :class:`OutputError` (exit 5) naming
    the first and counting them, and DIR is left exactly as it was.
-4. Each file is renamed into place with :func:`os.replace` (atomic per file).
+4. The staged files are committed at once, SIGINT and SIGTERM deferred: a new
+   DIR appears with one rename; an existing DIR (empty or not) is updated in
+   place, and any failure rolls every move back.
 
-On any error or interrupt the staging folder is removed: DIR never holds a
-half-written file. Bad input part-way (exit 4) writes nothing at all, unlike
+On any error or interrupt the staging is removed: DIR is the old archive or the
+new one, never a mix. Bad input part-way (exit 4) writes nothing at all, unlike
 ``extract``/``thread``, since a half archive would look complete.
 """
 
@@ -24,7 +27,6 @@ import collections
 import contextlib
 import os
 import shutil
-import stat
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -33,9 +35,10 @@ from typing import Any, BinaryIO, Literal, cast
 import orjson
 
 from .errors import OutputError
-from .parallel import pool_context
+from .parallel import new_pool
 from .paths import PostNamer
 from .privacy import public_url
+from .publish import STAGING_PREFIX, StagedFolder
 from .render.json_archive import dumps, render_json
 from .render.jsonl import encode
 from .render.markdown import (
@@ -53,7 +56,7 @@ Format = Literal["markdown", "json"]
 Layout = Literal["flat", "dated"]
 
 EXTENSIONS = {"markdown": ".md", "json": ".json"}
-STAGING_PREFIX = ".wpmigrate-staging-"
+__all__ = ["STAGING_PREFIX", "ArchiveOptions", "ArchiveWriter", "write_archive"]
 #: Inside the staging folder: what is not part of the archive (the index spool).
 SCRATCH = ".scratch"
 
@@ -114,7 +117,7 @@ def _render_all(
         return
     window: collections.deque[tuple[Mapping[str, Any], Any]] = collections.deque()
     limit = 4 * options.jobs
-    with pool_context().Pool(options.jobs) as pool:
+    with new_pool(options.jobs) as pool:
         for record in records:
             window.append((record, pool.apply_async(render_post, (record, options))))
             if len(window) >= limit:
@@ -208,42 +211,12 @@ def render_index_json(entries: list[dict[str, Any]], options: ArchiveOptions) ->
     return b"".join(index_json_parts(entries, len(entries), total, options))
 
 
-def _prepare_folder(out_dir: str) -> None:
-    if os.path.lexists(out_dir) and not os.path.isdir(out_dir):
-        raise OutputError(f"{out_dir}: not a folder")
-    try:
-        os.makedirs(out_dir, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"{out_dir}: cannot create folder: {exc.strerror or exc}") from exc
-
-
-def _staging_beside(out_dir: str) -> str | None:
-    """A staging folder next to ``out_dir`` when that is empty, else ``None``."""
-    try:
-        if os.listdir(out_dir):
-            return None
-        parent = os.path.dirname(os.path.abspath(out_dir))
-        name = os.path.basename(os.path.abspath(out_dir))
-        return tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{name}-", dir=parent)
-    except OSError:
-        return None  # e.g. the parent is not writable: stage inside instead
-
-
-def _replace_empty_folder(staging: str, out_dir: str) -> bool:
-    """Rename the staged tree over ``out_dir`` if it is still empty; whether it was."""
-    try:
-        os.chmod(staging, stat.S_IMODE(os.stat(out_dir).st_mode))  # mkdtemp made it 0700
-        os.rename(staging, out_dir)  # replaces an empty folder in one step (POSIX)
-    except OSError:
-        return False  # not empty any more, or not possible here: move file by file
-    return True
-
-
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 
 
-def _stage(staging: str, relative: str, data: bytes, folders: set[str]) -> None:
-    """Write one new file under ``staging``; ``folders`` remembers those made already.
+def _stage(staging: str, relative: str, data: bytes, folders: set[str], shown: str) -> None:
+    """Write one new file under ``staging``; ``folders`` remembers those made already;
+    ``shown``: the file's name in messages (where it is published).
 
     os.open/os.write rather than open(): a buffered file object costs four more
     system calls a file (and a folder check each), felt over thousands of posts.
@@ -262,61 +235,17 @@ def _stage(staging: str, relative: str, data: bytes, folders: set[str]) -> None:
         finally:
             os.close(handle)
     except OSError as exc:
-        raise OutputError(f"{relative}: cannot write: {exc.strerror or exc}") from exc
+        raise OutputError(f"{shown}: cannot write: {exc.strerror or exc}") from exc
 
 
-def _stage_parts(staging: str, relative: str, parts: Iterable[bytes]) -> None:
+def _stage_parts(staging: str, relative: str, parts: Iterable[bytes], shown: str) -> None:
     path = os.path.join(staging, *relative.split("/"))
     try:
         with open(path, "xb") as handle:
             for part in parts:
                 handle.write(part)
     except OSError as exc:
-        raise OutputError(f"{relative}: cannot write: {exc.strerror or exc}") from exc
-
-
-def _inside(path: str, root: str) -> bool:
-    return os.path.commonpath([path, root]) == root
-
-
-def _check_targets(out_dir: str, files: list[str], force: bool) -> None:
-    """Refuse before moving anything: existing files (without force), and clashes
-    no force can fix (a folder where a file goes, a file where a folder goes,
-    a subfolder that is a link leading out of DIR)."""
-    root = os.path.realpath(out_dir)
-    existing = []
-    for relative in files:
-        target = os.path.join(out_dir, *relative.split("/"))
-        parent = os.path.dirname(target)
-        if os.path.lexists(parent) and not os.path.isdir(parent):
-            raise OutputError(f"{parent}: not a folder (needed for {relative})")
-        # realpath resolves the existing part: a symlinked "2010/" counts even
-        # though "2010/11/" is still to be made.
-        if not _inside(os.path.realpath(parent), root):
-            raise OutputError(f"{parent}: leads outside {out_dir}")
-        if os.path.isdir(target) and not os.path.islink(target):
-            raise OutputError(f"{target}: is a folder")
-        if os.path.lexists(target):
-            existing.append(target)
-    if existing and not force:
-        more = len(existing) - 1
-        also = f" (and {more} more file{'s' if more > 1 else ''})" if more else ""
-        raise OutputError(f"{existing[0]}: already exists{also}; use --force to replace")
-
-
-def _move_into_place(staging: str, out_dir: str, files: list[str]) -> None:
-    # No sync first: staging and renaming protect from an interrupted run, which
-    # is what an archive needs; os.sync() flushed every file system of the
-    # machine and cost seconds after a large run. A power cut mid-run is
-    # recovered by running again.
-    for relative in files:
-        parts = relative.split("/")
-        target = os.path.join(out_dir, *parts)
-        try:
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            os.replace(os.path.join(staging, *parts), target)
-        except OSError as exc:
-            raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from exc
+        raise OutputError(f"{shown}: cannot write: {exc.strerror or exc}") from exc
 
 
 @dataclass
@@ -393,12 +322,11 @@ def write_rendered(
 
 
 class ArchiveWriter:
-    """Names and writes an archive's files, staged, then moved into place at once.
+    """Names and writes an archive's files, staged, then published at once.
 
-    Everything is staged in a hidden folder (beside an empty ``out_dir``, which
-    it then replaces in one rename, else inside it) and moved into place only
-    when complete and only if no target exists (unless ``options.force``): an
-    interrupted run changes nothing.
+    Everything is staged (:class:`wpmigrate.publish.StagedFolder`) and
+    published only when complete and only if no target exists (unless
+    ``options.force``): an interrupted or failed run changes nothing.
 
         with ArchiveWriter(out_dir, options) as writer:
             for post in posts:
@@ -414,26 +342,23 @@ class ArchiveWriter:
         self.result = ArchiveResult()
         self.staging = ""
         self.scratch = ""
-        self._whole = False
+        self._folder = StagedFolder(out_dir)
         self._indexes = index_names(options.fmt)
         self._namer = PostNamer(EXTENSIONS[options.fmt], options.layout, reserved=self._indexes)
         self._spool: BinaryIO | None = None
         self._folders: set[str] = set()
 
     def __enter__(self) -> ArchiveWriter:
-        _prepare_folder(self.out_dir)
-        # Into an empty folder, the whole staged tree replaces it with one rename
-        # (thousands of files move at once); otherwise each file is moved in.
-        beside = _staging_beside(self.out_dir)
-        self._whole = beside is not None
+        self._folder.open()
+        self.staging = self._folder.staging
         try:
-            self.staging = beside or tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.out_dir)
             self.scratch = os.path.join(self.staging, SCRATCH)
             os.mkdir(self.scratch)
             # The index entries wait on disk, not in memory: an export may have
             # any number of posts.
             self._spool = cast(BinaryIO, tempfile.TemporaryFile(dir=self.scratch))
         except OSError as exc:
+            self._folder.discard()
             raise OutputError(f"{self.out_dir}: cannot write: {exc.strerror or exc}") from exc
         return self
 
@@ -441,12 +366,13 @@ class ArchiveWriter:
         """Name one post's file and stage it; its path relative to the folder."""
         assert self._spool is not None, "use ArchiveWriter as a context manager"
         path = self._namer.name(post.post)
-        _stage(self.staging, path, post.data, self._folders)
+        _stage(self.staging, path, post.data, self._folders, self._shown(path))
         entry = index_entry({"post": post.post}, path, post.comment_count)
         try:
             self._spool.write(orjson.dumps(entry) + b"\n")
         except OSError as exc:
-            raise OutputError(f"index.json: cannot write: {exc.strerror or exc}") from exc
+            shown = self._shown("index.json")
+            raise OutputError(f"{shown}: cannot write: {exc.strerror or exc}") from exc
         result = self.result
         result.files.append(path)
         result.posts += 1
@@ -454,31 +380,44 @@ class ArchiveWriter:
         return path
 
     def finish(self) -> ArchiveResult:
-        """Write the index files and move everything into place."""
+        """Write the index files and publish everything at once."""
         assert self._spool is not None, "use ArchiveWriter as a context manager"
         spool = self._spool
         result = self.result
 
         def entries() -> Iterator[dict[str, Any]]:
-            spool.seek(0)
+            try:
+                spool.flush()
+                spool.seek(0)
+            except OSError as exc:
+                raise OutputError(
+                    f"{self._shown('index.json')}: cannot write: {exc.strerror or exc}"
+                ) from exc
             for line in spool:
                 yield orjson.loads(line)
 
         parts = index_json_parts(entries(), result.posts, result.comments, self.options)
-        _stage_parts(self.staging, "index.json", parts)
+        _stage_parts(self.staging, "index.json", parts, self._shown("index.json"))
         if "index.md" in self._indexes:
             parts = index_markdown_parts(entries(), result.posts, result.comments)
-            _stage_parts(self.staging, "index.md", parts)
+            _stage_parts(self.staging, "index.md", parts, self._shown("index.md"))
         result.files.extend(self._indexes)
         spool.close()
-        shutil.rmtree(self.scratch)
-        if not (self._whole and _replace_empty_folder(self.staging, self.out_dir)):
-            _check_targets(self.out_dir, result.files, self.options.force)
-            _move_into_place(self.staging, self.out_dir, result.files)
+        try:
+            shutil.rmtree(self.scratch)  # not part of the archive
+        except OSError as exc:
+            raise OutputError(f"{self.out_dir}: cannot write: {exc.strerror or exc}") from exc
+        self._folder.commit(result.files, self.options.force)
         return result
 
+    def _shown(self, relative: str) -> str:
+        """A file's name in messages: where it was to be published."""
+        return os.path.join(self.out_dir, *relative.split("/"))
+
     def __exit__(self, *exc: object) -> None:
-        if self._spool is not None and not self._spool.closed:
-            self._spool.close()
-        with contextlib.suppress(OSError):
-            shutil.rmtree(self.staging)
+        # Cleanup never raises: closing a spool on a full disk fails again, and
+        # that must not replace the error that stopped the run (exit 5, not 70).
+        if self._spool is not None:
+            with contextlib.suppress(OSError):
+                self._spool.close()
+        self._folder.discard()

@@ -3,7 +3,7 @@
 Exit codes (also in the README): 0 success, 1 findings (``verify``), 2 usage,
 3 unreadable input, 4 input that is not a usable export (the records read
 before a fault are still written), 5 output not writable, 70 internal error,
-130 interrupted.
+130 interrupted (SIGINT), 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import codecs
 import contextlib
 import functools
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
@@ -24,18 +25,23 @@ from .errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_OUTPUT,
+    EXIT_TERMINATED,
     DataError,
     InputError,
+    OutputError,
+    Terminated,
     WpmigrateError,
 )
 from .moderation import Ledger, Policy, load_blocklist
-from .outputs import output_stream
+from .outputs import check_distinct, output_stream, quiet_stdout, stdout_stream
 from .pipeline import (
     Converse,
     EncodedComments,
     EncodedConversation,
     ReadSession,
 )
+from .publish import guard_standard_streams, install_signal_handlers
 from .render.jsonl import JsonWriter, dumps
 from .repair import usable_codec
 from .stats import ExportStats
@@ -67,9 +73,10 @@ def handle_errors(command: F) -> F:
         except BrokenPipeError:
             # The reader went away (``| head``): stop quietly, and keep Python from
             # complaining while flushing stdout at exit.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            quiet_stdout()
             sys.exit(EXIT_OK)
+        except Terminated:
+            _fail("terminated", EXIT_TERMINATED)
         except KeyboardInterrupt:
             _fail("interrupted", EXIT_INTERRUPTED)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
@@ -351,6 +358,7 @@ def extract(
       wpmigrate extract export.xml > comments.jsonl
       wpmigrate extract --posts --format json --pretty site.zip -o posts.json
     """
+    check_distinct({"-o": output})
     session = _session(exports, encoding, quiet, jobs)
     stage = EncodedComments(per_post=per_post, private=not redact, pretty=pretty)
     failure: WpmigrateError | None = None
@@ -408,6 +416,7 @@ def thread_command(
       wpmigrate thread export.xml > threads.jsonl
       wpmigrate extract export.xml | wpmigrate thread --rejects dropped.jsonl
     """
+    check_distinct({"-o": output, "--rejects": rejects})
     policy = build_policy(**moderation)
     session = _session(exports, encoding, quiet, jobs)
     converse = Converse(policy, max_depth, all_posts, private=not redact)
@@ -459,11 +468,14 @@ def stats(
     counted.add_all(session.groups(), policy)
     counted.ledger.check()
     if as_json:
-        click.echo(dumps(counted.as_dict(session.reader.repairs), pretty=True))
+        text = dumps(counted.as_dict(session.reader.repairs), pretty=True) + "\n"
     else:
         # The table names statuses and types as the export wrote them.
         table = counted.table(session.reader.repairs)
-        click.echo("\n".join(printable(line) for line in table.split("\n")), nl=False)
+        text = "\n".join(printable(line) for line in table.split("\n"))
+    out = stdout_stream()
+    out.write(text.encode("utf-8"))
+    out.flush()
 
 
 @cli.command()
@@ -536,6 +548,7 @@ def archive(
     """
     from .archive import ArchiveOptions, ArchiveStage, ArchiveWriter  # keeps --help fast
 
+    check_distinct({"-o": out_dir, "--rejects": rejects})
     policy = build_policy(**moderation)
     session = _session(exports, encoding, quiet, jobs)
     # Rendering costs far more than reading: worth cutting even a small export.
@@ -601,13 +614,50 @@ def verify_command(
     policy = build_policy(**moderation)
     session = _session(tuple(names), encoding, quiet, jobs)
     report = verify(session.groups(), archive_dir, policy, allow_private=allow_private)
-    for line in report.lines():
-        click.echo(printable(line))  # file names in the archive, as anyone made them
+    # The exit status is the audit's answer, whatever happens to the report:
+    # `verify … | head -1` or a full disk must not turn findings into success.
+    try:
+        lines = list(report.lines())
+        if lines:
+            out = stdout_stream()
+            for line in lines:
+                # file names in the archive, as anyone made them
+                out.write(printable(line).encode("utf-8", "replace") + b"\n")
+            out.flush()
+    except BrokenPipeError:
+        quiet_stdout()  # the reader has seen what it wanted
+    except OutputError as exc:
+        click.echo(f"Error: {exc.message} (verify found problems)", err=True)
+        sys.exit(EXIT_FINDINGS)
     _note(quiet, f"{session.summary()}; {report.summary()}")
     if not report.ok:
         sys.exit(EXIT_FINDINGS)
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli(prog_name="wpmigrate")
+    """Console-script entry point: exit codes for what happens outside a command too."""
+    guard_standard_streams()
+    install_signal_handlers()
+    try:
+        cli.main(prog_name="wpmigrate", standalone_mode=False)
+        if sys.stdout is not None:
+            sys.stdout.flush()  # --help, --version: a full stdout is exit 5 too
+    except click.Abort as exc:  # a signal outside a command (click makes it Abort)
+        terminated = isinstance(exc.__cause__, Terminated)
+        _fail("terminated" if terminated else "interrupted",
+              EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        quiet_stdout()
+    except OSError as exc:  # writing --help or --version
+        quiet_stdout()
+        _fail(f"<stdout>: cannot write: {exc.strerror or exc}", EXIT_OUTPUT)
+    finally:
+        # The work is done or given up: a signal from now on must not turn
+        # into a traceback while Python shuts down.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_IGN)

@@ -21,8 +21,18 @@ EXIT_DATA = 4
 EXIT_OUTPUT = 5
 #: An internal invariant failed (a bug: please report it).
 EXIT_INTERNAL = 70
-#: Interrupted with Ctrl-C.
+#: Interrupted with Ctrl-C (SIGINT): 128 + 2, as a shell reports it.
 EXIT_INTERRUPTED = 130
+#: Stopped by SIGTERM: 128 + 15.
+EXIT_TERMINATED = 143
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is (see :func:`wpmigrate.publish.install_signal_handlers`).
+
+    A KeyboardInterrupt, so that whatever cleans up after Ctrl-C (staging,
+    worker pools) cleans up after SIGTERM too.
+    """
 
 
 class WpmigrateError(Exception):

@@ -1,32 +1,52 @@
-"""Write files atomically and never replace one without being asked.
+"""Where a command's output goes: stdout, a stream (device, FIFO), or a file published at once.
 
-Every file wpmigrate writes goes to a temporary file beside its target and is
-renamed into place only when complete, so an interrupted run or a full disk
-leaves the old file (or nothing), never half a file.
+``-o FILE`` and ``--rejects FILE`` name a regular file, written through
+:func:`wpmigrate.publish.staged_file` (never half a file, never replaced
+without ``--force``); a character device or a FIFO (``/dev/null``, a terminal,
+``>(gzip > x.gz)``) is written to as it is, never replaced; ``-`` is stdout.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
-import tempfile
 from collections.abc import Iterator
 from typing import BinaryIO
 
+import click
+
 from .errors import OutputError
+from .publish import output_kind, staged_file, stream_file
+
+STDOUT_NAME = "<stdout>"
 
 
-class _GuardedFile:
-    """A binary file whose write errors become :class:`OutputError` naming the target.
+def quiet_stdout() -> None:
+    """Point fd 1 at /dev/null: what is still buffered for stdout is lost anyway, and
+    flushing it again at exit would print Python's own complaint after our error."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+class _Stdout:
+    """stdout, binary: write errors become :class:`OutputError` (exit 5).
 
     A broken pipe stays a :class:`BrokenPipeError`: the CLI ends quietly on it
     (``wpmigrate extract x.xml | head``), which is not an error.
     """
 
-    def __init__(self, handle: BinaryIO, name: str) -> None:
-        self._handle = handle
-        self._name = name
+    def __init__(self) -> None:
+        if sys.stdout is None:  # started with fd 1 closed (``>&-``)
+            raise OutputError(f"{STDOUT_NAME}: cannot write: standard output is closed")
+        self._handle: BinaryIO = sys.stdout.buffer
+
+    def _failed(self, exc: OSError) -> OutputError:
+        quiet_stdout()
+        return OutputError(f"{STDOUT_NAME}: cannot write: {exc.strerror or exc}")
 
     def write(self, data: bytes) -> int:
         try:
@@ -34,7 +54,7 @@ class _GuardedFile:
         except BrokenPipeError:
             raise
         except OSError as exc:
-            raise OutputError(f"{self._name}: cannot write: {exc.strerror or exc}") from exc
+            raise self._failed(exc) from exc
 
     def flush(self) -> None:
         try:
@@ -42,72 +62,75 @@ class _GuardedFile:
         except BrokenPipeError:
             raise
         except OSError as exc:
-            raise OutputError(f"{self._name}: cannot write: {exc.strerror or exc}") from exc
+            raise self._failed(exc) from exc
 
 
-def check_writable_target(path: str, force: bool) -> None:
-    """Refuse to replace an existing file unless ``force``."""
-    if os.path.lexists(path) and not force:
-        raise OutputError(f"{path}: already exists (use --force to replace it)")
-    if os.path.isdir(path):
-        raise OutputError(f"{path}: is a directory")
+def stdout_stream() -> BinaryIO:
+    """stdout as a binary stream whose failures are :class:`OutputError`."""
+    return _Stdout()  # type: ignore[return-value]
 
 
-@contextlib.contextmanager
-def atomic_file(path: str, force: bool = False) -> Iterator[BinaryIO]:
-    """Open ``path`` for writing via a temporary file renamed into place on success.
-
-    On any exception the temporary file is removed and ``path`` is untouched.
-    """
-    check_writable_target(path, force)
-    folder = os.path.dirname(path) or "."
-    try:
-        fd, temporary = tempfile.mkstemp(
-            prefix=f".{os.path.basename(path)}.", suffix=".part", dir=folder
-        )
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot create: {exc.strerror or exc}") from exc
-    try:
-        handle = os.fdopen(fd, "wb")
-        try:
-            yield _GuardedFile(handle, path)  # type: ignore[misc]
-            try:
-                handle.flush()
-                os.fsync(handle.fileno())
-                handle.close()
-            except OSError as exc:
-                raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
-        finally:
-            # Fix: closing flushes what is still buffered, so after a failed write
-            # (disk full) close() failed again and its bare OSError replaced the
-            # OutputError: exit 70 "internal error" instead of exit 5. The first
-            # error already says what went wrong; close() closes the file anyway.
-            if not handle.closed:
-                with contextlib.suppress(OSError):
-                    handle.close()
-        try:
-            # Files from mkstemp are private (0600); give the result the usual mode.
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(temporary, 0o666 & ~umask)
-            os.replace(temporary, path)
-        except OSError as exc:  # Fix: was an internal error (exit 70), like the above
-            raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+def is_stdout(path: str | None) -> bool:
+    """Whether an output option means stdout (``-`` or not given)."""
+    return path is None or path == "-"
 
 
 @contextlib.contextmanager
 def output_stream(path: str | None, force: bool = False) -> Iterator[BinaryIO]:
-    """``-``/``None`` is stdout (binary); anything else an :func:`atomic_file`."""
-    if path is None or path == "-":
-        # Fix: a write error on stdout (``> /dev/full``, a full disk) was a bare
-        # OSError, reported as an internal error (exit 70); it is exit 5 now.
-        stdout = _GuardedFile(sys.stdout.buffer, "<stdout>")
-        yield stdout  # type: ignore[misc]
+    """Where ``-o``/``--rejects`` writes: stdout, a stream, or a staged regular file."""
+    if is_stdout(path):
+        stdout = stdout_stream()
+        yield stdout
         stdout.flush()
         return
-    with atomic_file(path, force) as handle:
+    assert path is not None
+    if output_kind(path) == "stream":
+        with stream_file(path) as handle:
+            yield handle
+        return
+    with staged_file(path, force) as handle:
         yield handle
+
+
+def _identity(path: str) -> tuple[object, ...]:
+    """What tells two spellings of one output apart: the file, or where it would be made."""
+    if is_stdout(path):
+        return ("stdout",)
+    try:
+        info = os.stat(path)
+        return ("inode", info.st_dev, info.st_ino)
+    except OSError:
+        real = os.path.realpath(path)
+        try:
+            parent = os.stat(os.path.dirname(real))
+        except OSError:
+            return ("path", real)
+        return ("entry", parent.st_dev, parent.st_ino, os.path.basename(real))
+
+
+def check_distinct(outputs: dict[str, str | None]) -> None:
+    """Refuse (a usage error, exit 2) two options that name the same output.
+
+    ``-o x --rejects ./x`` (or a link to x) would have one output replace the
+    other. ``-o`` not given is stdout. Character devices are the exception:
+    ``/dev/null`` twice is fine.
+    """
+    seen: dict[tuple[object, ...], str] = {}
+    for option, path in outputs.items():
+        if path is None and option != "-o":
+            continue
+        shown = path or "-"
+        if not is_stdout(shown) and _is_device(shown):
+            continue  # writing to a device twice is writing to it
+        key = _identity(shown)
+        if key in seen:
+            what = "stdout" if is_stdout(shown) else shown
+            raise click.UsageError(f"{seen[key]} and {option} name the same output ({what})")
+        seen[key] = option
+
+
+def _is_device(path: str) -> bool:
+    try:
+        return stat.S_ISCHR(os.stat(path).st_mode)
+    except OSError:
+        return False

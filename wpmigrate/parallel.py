@@ -33,6 +33,7 @@ import orjson
 from .errors import WpmigrateError
 from .jsonl import Group
 from .models import comment_record
+from .publish import remove_dead, signals_blocked, worker_signals
 from .repair import Repairs
 from .sources import Source, open_sources, read_all, zip_member
 from .wxr import ExportReader
@@ -434,6 +435,28 @@ def pool_context() -> Any:
     return multiprocessing.get_context()
 
 
+#: The work folder of a parallel read, in the temporary folder: ``wpmigrate-<pid>-…``.
+WORK_PREFIX = "wpmigrate-"
+
+
+def new_pool(processes: int) -> Any:
+    """A worker pool whose workers leave signals to the main process.
+
+    The workers start with SIGINT and SIGTERM blocked (inherited from here)
+    and unblock them only once :func:`wpmigrate.publish.worker_signals` set
+    their handlers: a Ctrl-C at any moment prints no worker traceback.
+    """
+    with signals_blocked():
+        return pool_context().Pool(processes, initializer=worker_signals)
+
+
+def work_folder() -> str:
+    """A fresh folder for the frames workers write (after removing those of dead runs)."""
+    parent = tempfile.gettempdir()
+    remove_dead(parent, WORK_PREFIX)
+    return tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-", dir=parent)
+
+
 @dataclass
 class ParallelReader:
     """Yields every source's groups like a serial read, using ``jobs`` processes."""
@@ -462,8 +485,12 @@ class ParallelReader:
             for source in sources:
                 yield from with_stage(self.serial(source, 0), stage)
             return
-        self.folder = tempfile.mkdtemp(prefix="wpmigrate-")
-        pool = pool_context().Pool(min(self.jobs, len(groups)))
+        self.folder = work_folder()
+        try:
+            pool = new_pool(min(self.jobs, len(groups)))
+        except BaseException:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise
         try:
             tasks = [(group, self.folder, stage) for group in groups]
             results = (result for done in pool.imap(_run_units_in, tasks) for result in done)

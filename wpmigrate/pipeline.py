@@ -114,9 +114,16 @@ class ReadSession:
             else:
                 groups = (g for source in self.sources for g in self._source_groups(source, 0))
                 staged = with_stage(groups, stage)
-            for group, done in staged:
-                self.tally.add(group[1], is_post=group[0].get("id") != 0)
-                yield group, done
+            try:
+                for group, done in staged:
+                    self.tally.add(group[1], is_post=group[0].get("id") != 0)
+                    yield group, done
+            finally:
+                # Now, not when garbage collected: a parallel read's workers and
+                # work folder go when the command stops, whatever stopped it.
+                close = getattr(staged, "close", None)
+                if close is not None:
+                    close()
 
     def _is_xml_file(self, source: Source) -> bool:
         """Whether a reopenable source holds XML (JSON Lines stay in the main process)."""

@@ -303,6 +303,8 @@ def _stream_sources(stream: BinaryIO, name: str, owned: bool = False) -> list[So
 
 
 def _stdin_sources() -> list[Source]:
+    if sys.stdin is None:  # started with fd 0 closed (``<&-``)
+        raise InputError(f"{STDIN_NAME}: cannot read: standard input is closed")
     return _stream_sources(sys.stdin.buffer, STDIN_NAME)
 
 

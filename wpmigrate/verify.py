@@ -58,6 +58,7 @@ import ipaddress
 import json
 import os
 import re
+import stat
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -67,6 +68,7 @@ from .errors import InputError
 from .jsonl import Group
 from .moderation import NO_POST, Policy, is_listed, moderate, post_drop_reason
 from .privacy import PUBLIC_FIELDS, TREE_FIELDS
+from .publish import STAGING_PREFIX
 
 #: Kinds of finding, in the order a report lists them.
 KINDS = ("unreadable", "inconsistent", "private", "unexpected", "duplicate", "missing")
@@ -75,7 +77,6 @@ KINDS = ("unreadable", "inconsistent", "private", "unexpected", "duplicate", "mi
 #: no one listed, is a ``private`` finding).
 PUBLISHED_KEYS = frozenset(PUBLIC_FIELDS) | frozenset(TREE_FIELDS)
 INDEX_FILES = ("index.json", "index.md")
-STAGING_PREFIX = ".wpmigrate-staging-"  # as in wpmigrate.archive (not imported: keeps this light)
 FORMAT_NAMES = {"json": "JSON", "markdown": "Markdown"}
 _EXTENSIONS = {".json": "json", ".md": "markdown"}
 CHUNK = 1 << 20
@@ -687,8 +688,23 @@ def _walk(root: str) -> Iterator[tuple[str, str, bool]]:
             yield relative, path, os.path.islink(path)
 
 
+class NotRegular(OSError):
+    """An archive entry that is not a regular file (a FIFO, a device, a socket)."""
+
+
 def _chunks(path: str) -> Iterator[bytes]:
-    with open(path, "rb") as handle:
+    # O_NONBLOCK: opening a FIFO for reading would wait for a writer forever.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotRegular("not a regular file (not read)")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    with open(fd, "rb") as handle:
         while True:
             chunk = handle.read(CHUNK)
             if not chunk:
@@ -760,6 +776,9 @@ class _Audit:
                         self.index_md = markdown
                     else:
                         markdown.fill(post)
+        except NotRegular as exc:
+            self.add("unreadable", str(exc), relative)
+            return
         except OSError as exc:
             self.add("unreadable", f"cannot read: {exc.strerror or exc}", relative)
             return
