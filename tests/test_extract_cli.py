@@ -39,7 +39,8 @@ FIELDS = [
     "post",
 ]
 POST_FIELDS = [
-    "id", "title", "slug", "url", "type", "status", "author", "author_name", "date", "date_gmt"
+    "id", "title", "slug", "url", "type", "status", "protected", "author", "author_name", "date",
+    "date_gmt",
 ]
 CL_SUMMARY = (
     "wpmigrate: read 3 posts, 45 comments (approved 39, spam 3, pending 2, trash 1; "

@@ -163,7 +163,10 @@ def test_real_exports_every_approved_comment_once(corpus_dir: Path) -> None:
                     (m.findtext("{*}meta_key") or "", m.findtext("{*}meta_value") or "")
                     for m in comment.iterfind("{*}commentmeta")
                 ]
-                # an item without <wp:status> (isso's test export) is not known to be hidden
+                # an item without <wp:status> (isso's test export) is not known to be hidden;
+                # a password hid the comments (wptest has one such post)
+                if (item.findtext("{*}post_password") or "").strip():
+                    continue
                 if status in ("publish", "inherit", "") and not akismet_spam(meta):
                     expected.append(int(comment.findtext("{*}comment_id") or 0))
         assert sorted(got) == sorted(expected), name

@@ -75,6 +75,7 @@ def test_wxr_1_0_has_no_author_table_so_the_login_is_the_post_author(read_export
             "url": "http://old-garden.example/2010/10/19/planting-tulips/",
             "type": "post",
             "status": "publish",
+            "protected": False,
             "author": "admin",
             "author_name": "admin",  # no author table: the login is all there is
             "date": "2010-10-19T18:00:00",
