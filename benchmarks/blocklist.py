@@ -1,0 +1,159 @@
+"""``thread --blocklist`` with 0, 1,000 and 40,000 keys, on one generated export.
+
+    python benchmarks/blocklist.py                       # 100 MB export, best of 3
+    python benchmarks/blocklist.py --size 20MB --keys 0,1000,10000,40000 --before 1000,10000
+
+Real "Disallowed Comment Keys" lists have about 40,000 keys: words and phrases,
+domains, IP addresses and ranges, e-mail addresses, URL fragments.
+:func:`realistic_keys` writes such a list (seeded). Each case runs ``wpmigrate
+thread EXPORT --blocklist KEYS`` as its own process (``--jobs`` as given, the
+command's default otherwise); the figure to quote is each case's time over the
+time without a blocklist, best of ``--repeat`` runs. ``--before N,…`` also
+times the key-by-key matching wpmigrate had before the automaton (the same
+command, with ``blocklist_match`` replaced by that implementation), for comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import bench  # noqa: E402  (a sibling script, not an installed module)
+
+_SYLLABLES = [
+    "ba", "ca", "da", "fe", "ge", "hi", "jo", "ku", "li", "mo", "ne", "po", "qui", "ra", "se",
+    "ti", "vu", "wa", "xe", "yo", "zu", "an", "er", "in", "on", "us", "or", "al", "ex", "ist",
+    "ol", "um", "ar", "ek", "iz", "ov", "sky", "berg", "ville",
+]  # fmt: skip
+_SPAM = [
+    "viagra", "cialis", "casino", "poker", "loan", "replica", "pharmacy", "porn", "xxx",
+    "payday", "bitcoin", "forex", "seo", "escort", "pills", "dating", "crypto", "backlinks",
+    "essay", "writing", "cheap", "outlet", "rolex", "louis", "vuitton", "mortgage",
+]  # fmt: skip
+_TLDS = (".com", ".net", ".org", ".ru", ".info", ".biz", ".cn", ".pl", ".xyz", ".top", ".online")
+
+
+def realistic_keys(count: int, seed: int = 1) -> list[str]:
+    """``count`` distinct keys shaped like a published blocklist (seeded).
+
+    About a third made-up words, a fifth spam phrases, a quarter domains, the
+    rest IP addresses and ranges (``10.2.3.``), e-mail addresses and URL parts.
+    """
+    rng = random.Random(seed)
+
+    def word() -> str:
+        return "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 4)))
+
+    def one() -> str:
+        draw = rng.random()
+        if draw < 0.33:
+            return word()
+        if draw < 0.53:
+            return f"{rng.choice(_SPAM)}{rng.choice(['', '-', ' '])}{word()}"
+        if draw < 0.78:
+            second = word() if draw < 0.65 else ""
+            return f"{word()}{rng.choice(['', '-'])}{second}{rng.choice(_TLDS)}"
+        if draw < 0.92:
+            parts = [str(rng.randint(1, 254)) for _ in range(rng.choice([3, 4]))]
+            return ".".join(parts) + ("." if len(parts) == 3 else "")
+        if draw < 0.97:
+            return f"{word()}{rng.randint(1, 99)}@{word()}{rng.choice(_TLDS)}"
+        return f"/{word()}/{rng.choice(['?ref=', '.php', '.html', '/'])}"
+
+    keys: dict[str, None] = {}
+    while len(keys) < count:
+        keys[one()] = None
+    return list(keys)
+
+
+# The matching wpmigrate had before the automaton, for --before.
+_KEY_BY_KEY = '''
+import re, sys
+import wpmigrate.moderation as moderation
+_TAG = re.compile(r"<[^>]*>")
+def blocklist_match(record, keys):
+    if not keys:
+        return None
+    content = str(record.get("content_html", ""))
+    fields = (
+        ("name", str(record.get("author_name", ""))),
+        ("email", str(record.get("author_email", ""))),
+        ("url", str(record.get("author_url", ""))),
+        ("ip", str(record.get("author_ip", ""))),
+        ("content", content),
+        ("content", _TAG.sub("", content)),
+    )
+    lowered = [(where, text.lower()) for where, text in fields]
+    for key in keys:
+        for where, text in lowered:
+            if key in text:
+                return f"{key!r} in {where}"
+    return None
+moderation.blocklist_match = blocklist_match
+from wpmigrate.cli import main
+sys.argv[0] = "wpmigrate"
+main()
+'''
+
+
+def _numbers(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part.strip()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the cases and print the report (a Markdown table)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", default="100MB", help="size of the generated export")
+    parser.add_argument("--export", help="an export to use instead of a generated one")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keys", default="0,1000,40000", help="key counts to time")
+    parser.add_argument("--before", default="", help="key counts to time key by key too")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--jobs", help="wpmigrate's --jobs (default: its own)")
+    args = parser.parse_args(argv)
+
+    if args.export:
+        export, stats = Path(args.export), bench._count(Path(args.export))
+    else:
+        export, stats = bench.export_for(args.size, args.seed)
+    jobs = ["--jobs", args.jobs] if args.jobs else []
+    counts = _numbers(args.keys)
+    before = _numbers(args.before)
+    longest = max([*counts, *before, 1])
+    keys = realistic_keys(longest, args.seed)
+    rows: list[tuple[str, int, bench.Run]] = []
+    with tempfile.TemporaryDirectory() as work:
+        for label, command, numbers in (
+            ("automaton", bench.WPMIGRATE, counts),
+            ("key by key (before)", [bench.PYTHON, "-c", _KEY_BY_KEY], before),
+        ):
+            for count in numbers:
+                argv_ = [*command, "thread", str(export), "-q", *jobs]
+                if count:
+                    path = Path(work) / f"keys-{count}.txt"
+                    path.write_text("".join(f"{key}\n" for key in keys[:count]), "utf-8")
+                    argv_ += ["--blocklist", str(path)]
+                name = f"thread, {count:,} keys" + (f", {label}" if count else "")
+                rows.append((label, count, bench.measure(name, argv_, args.repeat)))
+                print(f"{name}: {rows[-1][2].seconds:.2f} s", file=sys.stderr)
+    base = next((run.seconds for _, count, run in rows if count == 0), None)
+    print(
+        f"Export: {export.name}, {stats.get('bytes', 0) / 1e6:.0f} MB, "
+        f"{stats.get('comments', 0):,} comments; best of {args.repeat}; {bench.machine()}\n"
+    )
+    print("| case | seconds | x no blocklist | peak RSS (MB) |")
+    print("| --- | ---: | ---: | ---: |")
+    for _label, _count, run in rows:
+        ratio = f"{run.seconds / base:.2f}" if base else "-"
+        print(f"| {run.name} | {run.seconds:.2f} | {ratio} | {run.peak_mb:.0f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
