@@ -34,7 +34,7 @@ from .jsonl import Group
 from .models import comment_record
 from .repair import Repairs
 from .sources import Source, open_sources, read_all
-from .wxr import ExportReader
+from .wxr import MAX_COMMENT_SIZE, ExportReader
 
 #: Below this size a file is read in one piece: starting workers costs more.
 MIN_SPLIT_BYTES = 16 << 20
@@ -72,6 +72,8 @@ class Unit:
     """Where the first ``<item`` starts: the header every range is read with."""
     part: int = 0
     """0 for the first range of a file (it has the header already)."""
+    max_comment_size: int = MAX_COMMENT_SIZE
+    """The reader's limit (:attr:`ExportReader.max_comment_size`): each read of the unit uses it."""
 
 
 @dataclass
@@ -180,7 +182,7 @@ def run_unit(unit: Unit, folder: str, stage: Stage | None = None) -> UnitResult:
     """Worker: read one unit, write its posts (and their staged results) as frames."""
     frames = os.path.join(folder, f"unit-{unit.index}.bin")
     result = UnitResult(unit.index, frames)
-    reader = ExportReader()
+    reader = ExportReader(max_comment_size=unit.max_comment_size)
     if unit.end != -1 or unit.start:
         result.size = (unit.end if unit.end != -1 else os.path.getsize(unit.path)) - unit.start
     try:
@@ -243,7 +245,8 @@ class _Replay:
         """The group of the unit's post number ``position`` (counting from 0)."""
         if self._posts is None:
             chunks = _unit_chunks(self.unit)
-            self._posts = ExportReader().posts_from(chunks(), self.unit.name, chunks)
+            reader = ExportReader(max_comment_size=self.unit.max_comment_size)
+            self._posts = reader.posts_from(chunks(), self.unit.name, chunks)
         while True:
             post = next(self._posts)
             self._position += 1
@@ -311,6 +314,7 @@ def plan(
     jobs: int,
     eligible: Callable[[Source], bool] = lambda _: True,
     min_split: int = MIN_SPLIT_BYTES,
+    max_comment_size: int = MAX_COMMENT_SIZE,
 ) -> list[list[Unit]]:
     """The units of each source (an empty list: read it in the main process)."""
     plans: list[list[Unit]] = []
@@ -326,11 +330,22 @@ def plan(
             first_item = header_end(source.name) if len(ranges) > 1 else 0
             units = []
             for part, (start, end) in enumerate(ranges):
-                units.append(Unit(index, source.name, source.name, start, end, first_item, part))
+                units.append(
+                    Unit(
+                        index,
+                        source.name,
+                        source.name,
+                        start,
+                        end,
+                        first_item,
+                        part,
+                        max_comment_size,
+                    )
+                )
                 index += 1
         else:
             path = source.name.split(":", 1)[0] if source.compression == "zip" else source.name
-            units = [Unit(index, path, source.name)]
+            units = [Unit(index, path, source.name, max_comment_size=max_comment_size)]
             index += 1
         plans.append(units)
     return plans
@@ -367,7 +382,9 @@ class ParallelReader:
         The stage runs in the workers; the main process runs it again only for a
         post that deduplication across ranges changed.
         """
-        plans = plan(sources, self.jobs, self.eligible, self.min_split)
+        plans = plan(
+            sources, self.jobs, self.eligible, self.min_split, self.reader.max_comment_size
+        )
         units = [unit for units in plans for unit in units]
         if len(units) < 2:
             for source in sources:
