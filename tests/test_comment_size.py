@@ -156,3 +156,16 @@ def test_a_bad_size_is_a_usage_error(text: str) -> None:
 def test_the_default_is_named_as_it_is_given() -> None:
     assert format_size(MAX_COMMENT_SIZE) == "64 MiB"
     assert parse_size(format_size(MAX_COMMENT_SIZE).replace(" ", "")) == MAX_COMMENT_SIZE
+
+
+def test_an_element_named_comment_inside_does_not_restart_the_count(tmp_path: Path) -> None:
+    # The text around a nested <x:comment/> is one text (read with itertext).
+    block = "a" * (256 << 10)
+    inner = "]]><x:comment xmlns:x='urn:x'/><![CDATA[".join([block] * 8)
+    path = tmp_path / "nested.xml"
+    path.write_text(HEAD + COMMENT_OPEN + inner + TAIL, encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["extract", str(path), "--max-comment-size", "1M", "-j", "1", "-q"]
+    )
+    assert result.exit_code == 4
+    assert result.stderr == message(path, "1 MiB")

@@ -73,8 +73,8 @@ _NO_POST = Post(id=0, type="")
 #: meta), unless ``--max-comment-size`` says otherwise. WordPress stores a comment's
 #: text in a MySQL TEXT column (64 KB) and meta values in LONGTEXT; this is a
 #: thousand times the first and far above any meta a plugin writes, and it keeps
-#: a corrupt or hostile export (a 4 MB .gz can hold a 4 GB comment) from taking
-#: gigabytes of memory before it fails.
+#: a corrupt or hostile export (a .gz of 300 KB can hold a 300 MB comment, which
+#: took 1.5 GB of memory) from taking gigabytes before it fails.
 MAX_COMMENT_SIZE = 64 << 20
 
 
@@ -351,6 +351,7 @@ class WxrReader:
     """Bytes given to the parser so far."""
     _comment_at: tuple[int, int] | None = None
     """``(_fed, line)`` when the open ``<wp:comment>`` started, if one is open."""
+    _comments_open: int = 0
 
     def __post_init__(self) -> None:
         self._dates = _Dates(self.repairs)
@@ -436,10 +437,17 @@ class WxrReader:
             element = cast(etree._Element, found)  # no "start-ns" events were asked for
             tag = element.tag
             if tag[-8:] == "}comment":  # any namespace's: only a size is taken from it
-                if event == "end":
-                    self._comment_at = None
-                elif self._comment_at is None:
-                    self._comment_at = (self._fed, cast(int, element.sourceline) or 0)
+                # Counted from the outermost: a <x:comment/> inside one must not
+                # restart the count of the text around it.
+                if event == "start":
+                    self._comments_open += 1
+                    if self._comment_at is None:
+                        self._comment_at = (self._fed, cast(int, element.sourceline) or 0)
+                else:
+                    self._comments_open -= 1
+                    if self._comments_open <= 0:
+                        self._comments_open = 0
+                        self._comment_at = None
             elif tag == "item":
                 if event == "start":
                     self._depth += 1
