@@ -12,6 +12,7 @@ import codecs
 import contextlib
 import functools
 import os
+import re
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -47,6 +48,7 @@ from .repair import usable_codec
 from .stats import ExportStats
 from .terminal import printable
 from .thread import DEFAULT_MAX_DEPTH
+from .wxr import MAX_COMMENT_SIZE, format_size
 
 F = TypeVar("F", bound=Callable[..., Any])
 #: Files from this size up are read (and rendered) in parts by ``archive``.
@@ -110,6 +112,31 @@ def _check_encoding(ctx: click.Context, param: click.Parameter, value: str | Non
     raise click.BadParameter(f"{value!r} is not an encoding an XML export can be written in")
 
 
+_SIZE = re.compile(r"(\d+)\s*([kmg]?)(?:i?b)?", re.IGNORECASE)
+_SHIFTS = {"": 0, "k": 10, "m": 20, "g": 30}
+
+
+def parse_size(text: str) -> int:
+    """``64M`` -> 67108864: bytes, or a number with K, M or G (powers of 1024; ``MiB``,
+    ``MB`` and ``M`` all mean 2**20). Raises ValueError for anything else or 0.
+    """
+    match = _SIZE.fullmatch(text.strip())
+    if match is None or int(match.group(1)) == 0:
+        raise ValueError(text)
+    return int(match.group(1)) << _SHIFTS[match.group(2).lower()]
+
+
+def _remember_comment_limit(ctx: click.Context, param: click.Parameter, value: str) -> None:
+    # Kept on the context, not passed to each command: every reading command has
+    # it, and only _session needs it.
+    try:
+        ctx.meta["max_comment_size"] = parse_size(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a size (a number of bytes, or with K, M or G: 64M)"
+        ) from None
+
+
 def _default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
@@ -135,6 +162,16 @@ def reading_options(command: F) -> F:
             default=_default_jobs,
             show_default="number of cores",
             help="Processes to use: large exports are read in parts, several exports at once.",
+        ),
+        click.option(
+            "--max-comment-size",
+            metavar="SIZE",
+            default=format_size(MAX_COMMENT_SIZE).replace(" ", "").removesuffix("iB"),
+            show_default=True,
+            expose_value=False,
+            callback=_remember_comment_limit,
+            help="Stop at a comment larger than this, in bytes of XML (K, M, G: powers "
+            "of 1024), before it takes the memory; WordPress itself stores at most 64K.",
         ),
         click.option("-q", "--quiet", is_flag=True, help="No summary or progress on stderr."),
         click.option("--debug", is_flag=True, help="Show a traceback on errors."),
@@ -275,6 +312,9 @@ def _session(
 ) -> ReadSession:
     session = ReadSession(
         exports, encoding=encoding, show_progress=not quiet and _stderr_tty(), jobs=jobs
+    )
+    session.max_comment_size = click.get_current_context().meta.get(
+        "max_comment_size", MAX_COMMENT_SIZE
     )
     session.open()
     return session

@@ -36,7 +36,7 @@ from .models import comment_record
 from .publish import remove_dead, signals_blocked, worker_signals
 from .repair import Repairs
 from .sources import Source, open_sources, read_all, zip_member
-from .wxr import ExportReader
+from .wxr import MAX_COMMENT_SIZE, ExportReader
 
 #: Below this size a file is read in one piece: starting workers costs more.
 MIN_SPLIT_BYTES = 16 << 20
@@ -83,6 +83,8 @@ class Unit:
     """A zip member's position in the zip (:attr:`Source.member`); ``-1``: no member."""
     size: int = -1
     """Bytes to read when known (``-1``: unknown, a compressed file): for batching."""
+    max_comment_size: int = MAX_COMMENT_SIZE
+    """The reader's limit (:attr:`ExportReader.max_comment_size`): each read of the unit uses it."""
 
 
 @dataclass
@@ -210,7 +212,7 @@ def run_unit(
         with open(os.path.join(folder, f"unit-{unit.index}.bin"), "wb", buffering=1 << 20) as own:
             return run_unit(unit, folder, stage, own)
     result = UnitResult(unit.index, out.name, offset=out.tell())
-    reader = ExportReader()
+    reader = ExportReader(max_comment_size=unit.max_comment_size)
     if unit.end != -1 or unit.start:
         result.size = (unit.end if unit.end != -1 else os.path.getsize(unit.path)) - unit.start
     try:
@@ -276,7 +278,8 @@ class _Replay:
             chunks = _unit_chunks(self.unit)
             header = _header_reader(self.unit)
             skip = header.items_read if header is not None else 0
-            self._posts = ExportReader().posts_from(chunks(), self.unit.name, chunks, skip)
+            reader = ExportReader(max_comment_size=self.unit.max_comment_size)
+            self._posts = reader.posts_from(chunks(), self.unit.name, chunks, skip)
         while True:
             post = next(self._posts)
             self._position += 1
@@ -366,6 +369,7 @@ def plan(
     jobs: int,
     eligible: Callable[[Source], bool] = lambda _: True,
     min_split: int = MIN_SPLIT_BYTES,
+    max_comment_size: int = MAX_COMMENT_SIZE,
 ) -> list[list[Unit]]:
     """The units of each source (an empty list: read it in the main process)."""
     plans: list[list[Unit]] = []
@@ -383,12 +387,31 @@ def plan(
             for part, (start, end) in enumerate(ranges):
                 size = (end if end != -1 else os.path.getsize(source.name)) - start
                 units.append(
-                    Unit(index, source.name, source.name, start, end, first_item, part, size=size)
+                    Unit(
+                        index,
+                        source.name,
+                        source.name,
+                        start,
+                        end,
+                        first_item,
+                        part,
+                        size=size,
+                        max_comment_size=max_comment_size,
+                    )
                 )
                 index += 1
         else:
             size = -1 if source.size is None else source.size
-            units = [Unit(index, source.path, source.name, member=source.member, size=size)]
+            units = [
+                Unit(
+                    index,
+                    source.path,
+                    source.name,
+                    member=source.member,
+                    size=size,
+                    max_comment_size=max_comment_size,
+                )
+            ]
             index += 1
         plans.append(units)
     return plans
@@ -479,7 +502,9 @@ class ParallelReader:
         The stage runs in the workers; the main process runs it again only for a
         post that deduplication across ranges changed.
         """
-        plans = plan(sources, self.jobs, self.eligible, self.min_split)
+        plans = plan(
+            sources, self.jobs, self.eligible, self.min_split, self.reader.max_comment_size
+        )
         groups = batches([unit for units in plans for unit in units], self.jobs)
         if len(groups) < 2:
             for source in sources:

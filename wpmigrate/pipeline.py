@@ -25,7 +25,7 @@ from .render.jsonl import encode
 from .report import Tally, repairs_line
 from .sources import Source, open_sources, read_all
 from .thread import DEFAULT_MAX_DEPTH, Node, max_depth_of, thread
-from .wxr import ExportReader
+from .wxr import MAX_COMMENT_SIZE, ExportReader
 
 Record = dict[str, Any]
 
@@ -78,6 +78,8 @@ class ReadSession:
     """Worker processes for reading (see :mod:`wpmigrate.parallel`)."""
     min_split: int = MIN_SPLIT_BYTES
     """Files at least this large are read in ranges by several workers."""
+    max_comment_size: int = MAX_COMMENT_SIZE
+    """Stop at a comment larger than this, in bytes of XML (``--max-comment-size``)."""
     _advance: Callable[[int], None] | None = None
 
     def open(self) -> None:
@@ -99,6 +101,7 @@ class ReadSession:
         if not self.sources:
             self.open()
         self.reader.encoding = self.encoding
+        self.reader.max_comment_size = self.max_comment_size
         with self._progress():
             staged: Iterable[tuple[Group, Any]]
             if self.jobs > 1 and self.encoding is None:

@@ -79,6 +79,21 @@ _META = "\0meta"  # the key meta travels under beside the fields (no field is na
 _AUTHOR_FIELDS = frozenset({"author_id", "author_login", "author_email", "author_display_name"})
 #: What comments outside any item are read against (post id 0 is never a real post's).
 _NO_POST = Post(id=0, type="")
+#: The largest comment read, in bytes of XML (its ``<wp:comment>`` element: text and
+#: meta), unless ``--max-comment-size`` says otherwise. WordPress stores a comment's
+#: text in a MySQL TEXT column (64 KB) and meta values in LONGTEXT; this is a
+#: thousand times the first and far above any meta a plugin writes, and it keeps
+#: a corrupt or hostile export (a .gz of 300 KB can hold a 300 MB comment, which
+#: took 1.5 GB of memory) from taking gigabytes before it fails.
+MAX_COMMENT_SIZE = 64 << 20
+
+
+def format_size(size: int) -> str:
+    """``67108864`` -> ``64 MiB`` (what ``--max-comment-size`` reads back)."""
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if size >= 1 << shift and size % (1 << shift) == 0:
+            return f"{size >> shift} {unit}"
+    return f"{size:,} bytes"
 
 
 def wp_local_name(tag: object) -> str | None:
@@ -328,6 +343,8 @@ class WxrReader:
     :class:`~wpmigrate.repair.NeedsRepair` at the first defect instead."""
     skip: int = 0
     """Read but do not yield this many items (a second, repairing read)."""
+    max_comment_size: int = MAX_COMMENT_SIZE
+    """Stop with a :class:`DataError` at a comment larger than this (bytes of XML)."""
     site: Site | None = None
     authors: dict[str, Author] = field(default_factory=dict)
     posts_read: int = 0
@@ -343,6 +360,11 @@ class WxrReader:
     _nested: list[etree._Element] = field(default_factory=list)
     """``wp:comment`` elements found inside the comment being read."""
     _root_closed: bool = False
+    _fed: int = 0
+    """Bytes given to the parser so far."""
+    _comment_at: tuple[int, int] | None = None
+    """``(_fed, line)`` when the open ``<wp:comment>`` started, if one is open."""
+    _comments_open: int = 0
 
     def __post_init__(self) -> None:
         self._dates = _Dates(self.repairs)
@@ -362,7 +384,8 @@ class WxrReader:
         """
         parser = etree.XMLPullParser(
             events=("start", "end"),
-            tag=("rss", "channel", "item", "{*}author", _UNDECLARED + "*"),
+            # ("{*}comment": its start and end events bound the comment's size.)
+            tag=("rss", "channel", "item", "{*}author", "{*}comment", _UNDECLARED + "*"),
             resolve_entities=False,
             no_network=True,
             load_dtd=False,
@@ -384,7 +407,10 @@ class WxrReader:
                 # open elements, so a half-read item looks complete) is not taken:
                 # every item a successful feed finished was yielded already.
                 raise self._fault(exc) from None
+            self._fed += len(piece)
             yield from self._drain(parser)
+            if self._comment_at is not None:
+                self._check_comment_size()
         try:
             parser.close()
         except etree.XMLSyntaxError as exc:
@@ -392,6 +418,26 @@ class WxrReader:
         yield from self._drain(parser)
         if self.site is None:
             raise DataError("not a WXR export: no <channel> element", self.source)
+
+    def _check_comment_size(self) -> None:
+        """Stop before an oversized comment takes the memory its text would.
+
+        The parser (which knows CDATA from markup) says where a comment starts and
+        ends; what was fed in between is counted here, between two feeds, so the
+        comment's text never grows more than one piece past the limit.
+        """
+        assert self._comment_at is not None
+        start, line = self._comment_at
+        if self._fed - start <= self.max_comment_size:
+            return
+        read = self.posts_read
+        raise DataError(
+            f"a comment larger than {format_size(self.max_comment_size)} starts here "
+            f"(raise the limit with --max-comment-size); "
+            f"{read} {'post was' if read == 1 else 'posts were'} read before it",
+            self.source,
+            line,
+        )
 
     def _fault(self, exc: etree.XMLSyntaxError, at_end: bool = False) -> Exception:
         """What a parse error means: a defect to repair on the fast path, else the end."""
@@ -407,7 +453,19 @@ class WxrReader:
                 # libxml2 (2.14) can stop at some errors without raising and take
                 # what follows as a new document: nothing after that is the export.
                 raise self._lost_place(element)
-            if tag == "item":
+            if tag[-8:] == "}comment":  # any namespace's: only a size is taken from it
+                # Counted from the outermost: a <x:comment/> inside one must not
+                # restart the count of the text around it.
+                if event == "start":
+                    self._comments_open += 1
+                    if self._comment_at is None:
+                        self._comment_at = (self._fed, cast(int, element.sourceline) or 0)
+                else:
+                    self._comments_open -= 1
+                    if self._comments_open <= 0:
+                        self._comments_open = 0
+                        self._comment_at = None
+            elif tag == "item":
                 if event == "start":
                     self._depth += 1
                     if self._depth == 1:
@@ -816,6 +874,8 @@ class ExportReader:
 
     repairs: Repairs = field(default_factory=Repairs)
     encoding: str | None = None
+    max_comment_size: int = MAX_COMMENT_SIZE
+    """The largest comment read (see :data:`MAX_COMMENT_SIZE`)."""
     sites: list[Site] = field(default_factory=list)
     authors: dict[str, Author] = field(default_factory=dict)
     items_read: int = 0
@@ -852,7 +912,14 @@ class ExportReader:
         if reopen is not None and self.encoding is None:
             repairs_before = Repairs(self.repairs)
             ids_before = self._synthetic_ids.next_id
-            fast = WxrReader(name, self.repairs, self._synthetic_ids, repair=False, skip=skip)
+            fast = WxrReader(
+                name,
+                self.repairs,
+                self._synthetic_ids,
+                repair=False,
+                skip=skip,
+                max_comment_size=self.max_comment_size,
+            )
             try:
                 yield from self._read(fast, chunks)
                 return
@@ -864,7 +931,14 @@ class ExportReader:
                 self.repairs.update(repairs_before)
                 self._synthetic_ids.next_id = ids_before
                 chunks = reopen()
-        reader = WxrReader(name, self.repairs, self._synthetic_ids, self.encoding, skip=skip)
+        reader = WxrReader(
+            name,
+            self.repairs,
+            self._synthetic_ids,
+            self.encoding,
+            skip=skip,
+            max_comment_size=self.max_comment_size,
+        )
         yield from self._read(reader, chunks)
 
     def _read(self, reader: WxrReader, chunks: Iterable[bytes]) -> Iterator[Post]:
