@@ -449,7 +449,6 @@ def _inject_namespaces(head: bytes, prolog: _Prolog) -> tuple[bytes, re.Pattern[
 _CONTROL_BYTES = bytes(range(0x00, 0x09)) + b"\x0b\x0c" + bytes(range(0x0E, 0x20))
 #: U+FFFE and U+FFFF, forbidden too, in UTF-8.
 _NONCHARACTERS = re.compile(b"\xef\xbf[\xbe\xbf]")
-_NONCHARACTER_START = b"\xef\xbf"
 _BAD_DECIMAL = (
     rb"0*(?:[0-8]|1[124-9]|2[0-9]|3[01]"
     rb"|5529[6-9]|55[3-9][0-9][0-9]|56[0-9]{3}|57[0-2][0-9][0-9]|573[0-3][0-9]|5734[0-3]"
@@ -654,7 +653,7 @@ def _repair_xml(
         if len(cleaned) != len(chunk):
             repairs["control_chars"] += len(chunk) - len(cleaned)
             chunk = cleaned
-        if _NONCHARACTER_START in chunk:
+        if b"\xef\xbf\xbe" in chunk or b"\xef\xbf\xbf" in chunk:  # not U+FFFD's EF BF BD
             chunk, removed = _NONCHARACTERS.subn(b"", chunk)
             repairs["control_chars"] += removed
         if not first:
@@ -792,10 +791,14 @@ class _Scanner:
         while has_amp or late is not None:
             # One look per stretch of text: the first match in it decides whether
             # the stretch is inside or outside CDATA; the search goes on past it.
+            if has_amp:
+                # memchr to the next '&' first: the pattern has no literal prefix to skip by.
+                amp = data.find(b"&", pos, cut)
+                has_amp = amp != -1
             found = [
                 match.start()
                 for match in (
-                    _SUSPECT.search(data, pos, cut) if has_amp else None,
+                    _SUSPECT.search(data, amp, cut) if has_amp else None,
                     late.search(data, pos, cut) if late is not None else None,
                 )
                 if match is not None
