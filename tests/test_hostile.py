@@ -34,7 +34,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import wpmigrate.archive as archive_module
-import wpmigrate.outputs as outputs_module
+import wpmigrate.publish as publish_module
 from wpmigrate.moderation import Policy
 from wpmigrate.pipeline import ReadSession
 from wpmigrate.render.jsonl import _fallback, encode
@@ -924,7 +924,7 @@ def test_an_unwritable_output_folder(
     """Simulated: these tests may run as root, who can write anywhere."""
     import tempfile
 
-    monkeypatch.setattr(outputs_module, "tempfile", _Module(tempfile, mkstemp=_refuse))
+    monkeypatch.setattr(publish_module, "tempfile", _Module(tempfile, mkstemp=_refuse))
     target = tmp_path / "out.jsonl"
     args, shown = writer_args(writer, tmp_path, target)
     run = invoke([*args, fixture("same-slug.xml")])
@@ -936,7 +936,7 @@ def test_an_unwritable_output_folder(
 def test_an_unwritable_archive_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import tempfile
 
-    monkeypatch.setattr(archive_module, "tempfile", _Module(tempfile, mkdtemp=_refuse))
+    monkeypatch.setattr(publish_module, "tempfile", _Module(tempfile, mkdtemp=_refuse))
     out = tmp_path / "out"
     run = invoke(["archive", fixture("same-slug.xml"), "-o", out])
     assert error_line(run, 5) == f"Error: {out}: cannot write: Permission denied"
@@ -983,7 +983,7 @@ def test_a_full_disk(writer: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     def fdopen(fd: int, mode: str = "rb", *args: object, **kwargs: object) -> io.BufferedWriter:
         return io.BufferedWriter(_FullDisk(fd))
 
-    monkeypatch.setattr(outputs_module, "os", _Module(os, fdopen=fdopen))
+    monkeypatch.setattr(publish_module, "os", _Module(os, fdopen=fdopen))
     target = tmp_path / "out.jsonl"
     args, shown = writer_args(writer, tmp_path, target)
     run = invoke([*args, FIXTURES / "customer-love.xml"])  # 7 comments to reject
@@ -1017,11 +1017,11 @@ def test_a_full_disk_under_archive(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     # the writing order; what matters is the clean error and that nothing is left.
     line = error_line(run, 5)
     assert line in (
-        "Error: hello.md: cannot write: No space left on device",
-        "Error: index.json: cannot write: No space left on device",
+        f"Error: {out / 'hello.md'}: cannot write: No space left on device",
+        f"Error: {out / 'index.json'}: cannot write: No space left on device",
     )
     assert files_under(tmp_path) == []
-    assert os.listdir(out) == []  # no staging folder left either
+    assert not out.exists()  # a new folder appears only complete; no staging left either
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")

@@ -679,13 +679,16 @@ def main() -> None:
     guard_standard_streams()
     install_signal_handlers()
     try:
-        cli.main(prog_name="wpmigrate", standalone_mode=False)
+        # make_context/invoke rather than cli.main: main turns a Ctrl-C that
+        # lands outside a command (while parsing) into "Aborted!" and exit 1.
+        with cli.make_context("wpmigrate", sys.argv[1:]) as ctx:
+            cli.invoke(ctx)
         if sys.stdout is not None:
             sys.stdout.flush()  # --help, --version: a full stdout is exit 5 too
-    except click.Abort as exc:  # a signal outside a command (click makes it Abort)
-        terminated = isinstance(exc.__cause__, Terminated)
-        _fail("terminated" if terminated else "interrupted",
-              EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)
+    except Terminated:
+        _fail("terminated", EXIT_TERMINATED)
+    except KeyboardInterrupt:
+        _fail("interrupted", EXIT_INTERRUPTED)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
