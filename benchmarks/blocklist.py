@@ -21,8 +21,9 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -78,12 +79,12 @@ def realistic_keys(count: int, seed: int = 1) -> list[str]:
     return list(keys)
 
 
-# The matching wpmigrate had before the automaton, for --before.
-_KEY_BY_KEY = '''
-import re, sys
-import wpmigrate.moderation as moderation
 _TAG = re.compile(r"<[^>]*>")
-def blocklist_match(record, keys):
+
+
+def key_by_key_match(record: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
+    """The blocklist matching wpmigrate had before the automaton: every key, then every
+    field (for ``--before``, and the oracle of tests/test_blocklist.py)."""
     if not keys:
         return None
     content = str(record.get("content_html", ""))
@@ -101,11 +102,19 @@ def blocklist_match(record, keys):
             if key in text:
                 return f"{key!r} in {where}"
     return None
-moderation.blocklist_match = blocklist_match
+
+
+# ``wpmigrate`` with the matching above in place of the automaton, for --before.
+_KEY_BY_KEY = f"""
+import sys
+sys.path.insert(0, {str(HERE)!r})
+import wpmigrate.moderation as moderation
+from blocklist import key_by_key_match
+moderation.blocklist_match = key_by_key_match
 from wpmigrate.cli import main
 sys.argv[0] = "wpmigrate"
 main()
-'''
+"""
 
 
 def _trie_pattern(keys: list[str]) -> str:
