@@ -280,6 +280,26 @@ def test_control_characters_are_removed_and_counted(
     assert read.repairs.get("control_chars", 0) == len(inserts)
 
 
+@pytest.mark.parametrize(
+    ("encoding", "raw"),
+    [
+        ("utf-8", "a\ufffeb\uffffc".encode()),  # valid UTF-8 otherwise
+        ("utf-8", b"a\xef\xbf\xbe\x80b\xef\xbf\xbfc"),  # beside a stray continuation byte
+        ("utf-16-le", "a\ufffeb\uffffc".encode("utf-16-le")),  # found after transcoding
+    ],
+)
+def test_noncharacters_are_removed_on_every_decoding_route(encoding: str, raw: bytes) -> None:
+    """U+FFFE and U+FFFF are removed and counted whether the chunk is valid UTF-8, has
+    bytes to replace, or comes out of another codec."""
+    document = wxr(content="@").encode(encoding).replace("@".encode(encoding), raw)
+    read = read_documents([document], encoding=None if encoding == "utf-8" else encoding)
+    assert read.error is None
+    content = read.records[0]["content_html"]
+    assert content in ("abc", "a\ufffdbc")
+    assert read.repairs.get("control_chars", 0) == 2
+    assert read.repairs.get("invalid_bytes", 0) == content.count("\ufffd")
+
+
 # --- chunking ----------------------------------------------------------------------------
 
 

@@ -209,7 +209,7 @@ def _transcode(chunks: Iterable[bytes], codec: str, repairs: Repairs) -> Iterato
         _counting_replace.handler = handler
         text = decoder.decode(chunk, final=final)
         if text:
-            yield text.encode("utf-8")
+            yield _without_noncharacters(text, repairs).encode("utf-8")
     repairs["invalid_bytes"] += handler.count
 
 
@@ -224,14 +224,31 @@ def _with_final(chunks: Iterable[bytes]) -> Iterator[tuple[bool, bytes]]:
 
 
 def _valid_utf8(chunk: bytes, repairs: Repairs) -> bytes:
-    """``chunk`` if it is valid UTF-8, else with each bad sequence as U+FFFD (counted)."""
+    """``chunk`` if it is valid UTF-8, else with each bad sequence as U+FFFD (counted).
+
+    U+FFFE and U+FFFF, which XML forbids, are removed (counted as control characters).
+    """
     try:
         chunk.decode("utf-8")
-        return chunk
     except UnicodeDecodeError:
         text = chunk.decode("utf-8", errors="replace")
         repairs["invalid_bytes"] += text.count("\ufffd") - chunk.count(b"\xef\xbf\xbd")
-        return text.encode("utf-8")
+        return _without_noncharacters(text, repairs).encode("utf-8")
+    # Looked for here, in the bytes as read, rather than after the replacement:
+    # a run of U+FFFD (EF BF BD) makes a search for EF BF BE several times slower.
+    if b"\xef\xbf\xbe" in chunk or b"\xef\xbf\xbf" in chunk:
+        chunk, removed = _NONCHARACTERS.subn(b"", chunk)
+        repairs["control_chars"] += removed
+    return chunk
+
+
+def _without_noncharacters(text: str, repairs: Repairs) -> str:
+    """``text`` without U+FFFE and U+FFFF (counted as control characters)."""
+    if "\ufffe" in text or "\uffff" in text:
+        before = len(text)
+        text = text.replace("\ufffe", "").replace("\uffff", "")
+        repairs["control_chars"] += before - len(text)
+    return text
 
 
 # --- chunking -----------------------------------------------------------------
@@ -653,9 +670,6 @@ def _repair_xml(
         if len(cleaned) != len(chunk):
             repairs["control_chars"] += len(chunk) - len(cleaned)
             chunk = cleaned
-        if b"\xef\xbf\xbe" in chunk or b"\xef\xbf\xbf" in chunk:  # not U+FFFD's EF BF BD
-            chunk, removed = _NONCHARACTERS.subn(b"", chunk)
-            repairs["control_chars"] += removed
         if not first:
             if b"xmlns:" in chunk:
                 handled.update(_DECLARED_PREFIX.findall(chunk))
@@ -945,7 +959,10 @@ class _Scanner:
                 segment = segment.replace(b"& ", b"&amp; ")
             segment, bare = _PLAIN_BARE.subn(b"&amp;", segment)
             self.repairs["bare_ampersands"] += spaced + bare
-            rest = _SUSPECT.search(segment)
+            # Most segments now hold only "&amp;": two counts in C say so, where
+            # the pattern would be tried at each of them.
+            maybe = segment.count(b"&") != segment.count(b"&amp;")
+            rest = _SUSPECT.search(segment) if maybe else None
             if rest is not None:
                 at = rest.start()
                 fixed = _SUSPECT.sub(lambda m: _fix_reference(m, self.repairs), segment[at:])
