@@ -108,7 +108,7 @@ def key_by_key_match(record: Mapping[str, Any], keys: tuple[str, ...]) -> str | 
 _KEY_BY_KEY = f"""
 import sys
 sys.path.insert(0, {str(HERE)!r})
-import wpmigrate.moderation as moderation
+import wpmigrate.conversation.moderation as moderation
 from blocklist import key_by_key_match
 moderation.blocklist_match = key_by_key_match
 from wpmigrate.cli import main
@@ -144,9 +144,9 @@ def compare_matchers(keys: list[str], texts: list[str]) -> list[tuple[str, float
     ``(name, build seconds, seconds per text)``: one regex alternation of the
     keys (``re`` tries its alternatives one by one at every position), the same
     as a prefix tree (fast to match, slow to compile), and the automaton
-    wpmigrate uses (:class:`wpmigrate.moderation.KeyMatcher`).
+    wpmigrate uses (:class:`wpmigrate.conversation.moderation.KeyMatcher`).
     """
-    from wpmigrate.moderation import KeyMatcher
+    from wpmigrate.conversation.moderation import KeyMatcher
 
     def automaton() -> Callable[[str], object]:
         matcher = KeyMatcher(tuple(keys))

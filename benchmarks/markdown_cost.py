@@ -34,9 +34,9 @@ from collections.abc import Callable, Iterable
 
 import html2text
 
-from wpmigrate.archive import ArchiveOptions, render_post
 from wpmigrate.pipeline import Conversations, ReadSession
 from wpmigrate.render.markdown import PING_TYPES, comment_markdown, walk
+from wpmigrate.write.archive import ArchiveOptions, render_post
 
 
 def best(repeat: int, run: Callable[[], object]) -> float:

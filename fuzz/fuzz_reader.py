@@ -3,13 +3,14 @@
 Every input is read the ways the commands read an export, and the run fails on
 anything but the project's own errors:
 
-* through :meth:`wpmigrate.wxr.ExportReader.posts_from` with and without
+* through :meth:`wpmigrate.parse.wxr.ExportReader.posts_from` with and without
   ``reopen`` (the fast path that re-reads with repairs at the first defect, and
   the repairing path), each with the input cut into a few chunk sizes, and
   once as ``--encoding cp1252`` does;
 * each post as ``extract`` records, then moderated and threaded as ``thread``
-  does (:class:`wpmigrate.pipeline.Conversations`: :func:`~wpmigrate.moderation.moderate`
-  then :func:`~wpmigrate.thread.thread`), every record encoded with orjson as the
+  does (:class:`wpmigrate.pipeline.Conversations`:
+  :func:`~wpmigrate.conversation.moderation.moderate`
+  then :func:`~wpmigrate.conversation.thread.thread`), every record encoded with orjson as the
   writers do, and the drop ledger checked;
 * as ``extract``'s JSON Lines when it looks like them (what ``thread`` reads);
 * by a repairing read that re-cuts the stream into small pieces (as a large
@@ -265,8 +266,8 @@ def run_pipeline(groups: Iterable[Group], run: Pass, from_xml: bool = True) -> N
     """
     import orjson
 
+    from wpmigrate.conversation.moderation import REASONS, Policy
     from wpmigrate.errors import DataError
-    from wpmigrate.moderation import REASONS, Policy
     from wpmigrate.pipeline import Conversations
 
     def on_dropped(record: Record) -> None:
@@ -300,8 +301,8 @@ def read_xml(
     ``encoding`` is ``--encoding`` (which skips the fast path).
     """
     from wpmigrate.errors import WpmigrateError
+    from wpmigrate.parse.wxr import ExportReader
     from wpmigrate.pipeline import post_group
-    from wpmigrate.wxr import ExportReader
 
     parts = pieces(data, size)
     reopen: Callable[[], Iterable[bytes]] | None = (lambda: iter(parts)) if fast else None
@@ -315,7 +316,7 @@ def read_xml(
 def read_jsonl(data: bytes, run: Pass) -> None:
     """Read ``data`` as ``extract``'s JSON Lines, as ``thread`` does when it sees them."""
     from wpmigrate.errors import WpmigrateError
-    from wpmigrate.jsonl import read_groups
+    from wpmigrate.render.jsonl_reader import read_groups
 
     try:
         run_pipeline(read_groups(iter(pieces(data, 61)), "fuzz.jsonl"), run, from_xml=False)
@@ -338,9 +339,9 @@ def _rechunking(piece_size: int) -> Iterator[None]:
     (the head, whose namespace prefixes are declared on ``<rss>``) stays as
     large as a real export's head is in proportion: it reaches ``<channel``.
     """
-    import wpmigrate.repair
+    import wpmigrate.parse.repair
 
-    original = wpmigrate.repair._rechunk
+    original = wpmigrate.parse.repair._rechunk
 
     def rechunk(chunks: Iterable[bytes], size: int) -> Iterator[bytes]:
         del size  # the reader's 256 KB, replaced by piece_size
@@ -357,17 +358,17 @@ def _rechunking(piece_size: int) -> Iterator[None]:
         if not done and head:
             yield head
 
-    wpmigrate.repair._rechunk = rechunk
+    wpmigrate.parse.repair._rechunk = rechunk
     try:
         yield
     finally:
-        wpmigrate.repair._rechunk = original
+        wpmigrate.parse.repair._rechunk = original
 
 
 def _outcome(data: bytes, rechunk: int) -> tuple[list[Any], dict[str, int], str]:
     """Posts read by a repairing read, its repair counts (on success) and its error."""
     from wpmigrate.errors import WpmigrateError
-    from wpmigrate.wxr import ExportReader
+    from wpmigrate.parse.wxr import ExportReader
 
     reader = ExportReader()
     posts: list[Any] = []
@@ -665,12 +666,7 @@ def main(argv: list[str] | None = None) -> int:
     import atheris  # type: ignore[import-untyped]
 
     with atheris.instrument_imports(include=["wpmigrate"]):
-        import wpmigrate.jsonl
-        import wpmigrate.moderation
-        import wpmigrate.pipeline
-        import wpmigrate.repair
-        import wpmigrate.thread
-        import wpmigrate.wxr  # noqa: F401
+        pass
 
     global KNOWN_DIR
     KNOWN_DIR = options.known_dir

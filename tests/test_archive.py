@@ -19,12 +19,12 @@ from conftest import preorder
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wpmigrate import archive as archive_module
-from wpmigrate.archive import STAGING_PREFIX, ArchiveOptions, write_archive
 from wpmigrate.cli import cli
+from wpmigrate.conversation.thread import thread
 from wpmigrate.errors import DataError, OutputError
 from wpmigrate.render.json_archive import render_json
-from wpmigrate.thread import thread
+from wpmigrate.write import archive as archive_module
+from wpmigrate.write.archive import STAGING_PREFIX, ArchiveOptions, write_archive
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = str(ROOT / "fixtures" / "customer-love.xml")
@@ -510,7 +510,7 @@ def test_write_archive_rejects_an_unknown_format(tmp_path: Path) -> None:
 def test_streamed_index_json_is_the_whole_document(entries: list[dict[str, object]]) -> None:
     import orjson
 
-    from wpmigrate.archive import ArchiveOptions, render_index_json
+    from wpmigrate.write.archive import ArchiveOptions, render_index_json
 
     options = ArchiveOptions(fmt="json")
     whole = {

@@ -14,7 +14,13 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from wpmigrate.moderation import KeyMatcher, Policy, blocklist_match, drop_reason, load_blocklist
+from wpmigrate.conversation.moderation import (
+    KeyMatcher,
+    Policy,
+    blocklist_match,
+    drop_reason,
+    load_blocklist,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from blocklist import key_by_key_match as oracle  # a benchmark script, not a package

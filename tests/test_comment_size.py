@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from wpmigrate.cli import cli, parse_size
-from wpmigrate.wxr import MAX_COMMENT_SIZE, ExportReader, format_size
+from wpmigrate.parse.wxr import MAX_COMMENT_SIZE, ExportReader, format_size
 
 HEAD = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'

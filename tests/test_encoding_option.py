@@ -21,8 +21,8 @@ import pytest
 from conftest import CUSTOMER_LOVE, Run, error_line
 
 from wpmigrate.errors import WpmigrateError
-from wpmigrate.repair import Repairs, detect_encoding, forced_encoding, usable_codec
-from wpmigrate.wxr import ExportReader
+from wpmigrate.parse.repair import Repairs, detect_encoding, forced_encoding, usable_codec
+from wpmigrate.parse.wxr import ExportReader
 
 Cli = Callable[..., Run]
 

@@ -26,11 +26,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from wpmigrate import publish
-from wpmigrate.archive import ArchiveOptions, write_archive
 from wpmigrate.cli import cli
 from wpmigrate.errors import OutputError
-from wpmigrate.publish import STAGING_PREFIX, StagedFolder, clean_leftovers
+from wpmigrate.write import publish
+from wpmigrate.write.archive import ArchiveOptions, write_archive
+from wpmigrate.write.publish import STAGING_PREFIX, StagedFolder, clean_leftovers
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = str(ROOT / "fixtures" / "customer-love.xml")
@@ -357,7 +357,7 @@ def test_an_error_in_a_worker_changes_nothing(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from wpmigrate import archive as archive_module
+    from wpmigrate.write import archive as archive_module
 
     _old_export, new_export = exports
     old, old_digest, _new_digest, _took = archives

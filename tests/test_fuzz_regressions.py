@@ -27,7 +27,7 @@ from conftest import Read, read_documents
 
 from wpmigrate.errors import DataError
 from wpmigrate.models import gmt_from_local
-from wpmigrate.wxr import ExportReader
+from wpmigrate.parse.wxr import ExportReader
 
 ROOT = Path(__file__).resolve().parents[1]
 FUZZ = ROOT / "fuzz"
@@ -283,7 +283,7 @@ COMMENT = '"id":1,"post_id":1,"parent_id":0,"status":"approved","type":"comment"
 )
 def test_json_lines_that_are_not_ours_are_data_errors(line: str, message: str) -> None:
     """Each was an internal error (TypeError, KeyError, orjson's TypeError on output)."""
-    from wpmigrate.jsonl import read_groups
+    from wpmigrate.render.jsonl_reader import read_groups
 
     good = "{" + COMMENT + "}\n"
     with pytest.raises(DataError, match=message) as raised:
@@ -292,7 +292,7 @@ def test_json_lines_that_are_not_ours_are_data_errors(line: str, message: str) -
 
 
 def test_json_lines_with_the_largest_64_bit_values_are_read() -> None:
-    from wpmigrate.jsonl import read_groups
+    from wpmigrate.render.jsonl_reader import read_groups
 
     line = "{" + COMMENT + ',"meta":{"n":[18446744073709551615,-9223372036854775808]}}\n'
     [(_, [record])] = list(read_groups([line.encode()], "in.jsonl"))

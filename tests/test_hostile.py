@@ -33,9 +33,9 @@ from conftest import FIXTURES, REPO, Run, error_line, invoke, load_script, preor
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import wpmigrate.archive as archive_module
-import wpmigrate.publish as publish_module
-from wpmigrate.moderation import Policy
+import wpmigrate.write.archive as archive_module
+import wpmigrate.write.publish as publish_module
+from wpmigrate.conversation.moderation import Policy
 from wpmigrate.pipeline import ReadSession
 from wpmigrate.render.jsonl import _fallback, encode
 from wpmigrate.verify import verify
@@ -320,7 +320,7 @@ def test_a_doctype_hidden_in_utf16_is_refused_too(
 
 _BYPASS = """
 import json, sys
-import wpmigrate.wxr as wxr
+import wpmigrate.parse.wxr as wxr
 from wpmigrate.errors import DataError
 wxr.normalise = lambda chunks, *args, **kwargs: iter(chunks)  # no DOCTYPE check
 try:

@@ -207,7 +207,7 @@ def test_members_of_the_same_name_are_all_read_whatever_jobs(
 def test_a_zip_of_many_members_opens_the_zip_once_per_process(
     run_cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from wpmigrate import sources
+    from wpmigrate.parse import sources
 
     archive = zip_members.build_zip(tmp_path / "big.zip", 300)
     opened = tmp_path / "opened.log"

@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wpmigrate.errors import IntegrityError
-from wpmigrate.moderation import (
+from wpmigrate.conversation.moderation import (
     Ledger,
     Policy,
     akismet_says_spam,
@@ -19,7 +18,8 @@ from wpmigrate.moderation import (
     load_blocklist,
     moderate,
 )
-from wpmigrate.thread import flatten, thread
+from wpmigrate.conversation.thread import flatten, thread
+from wpmigrate.errors import IntegrityError
 
 DEFAULT = Policy()
 

@@ -389,7 +389,7 @@ def test_a_zip_read_through_a_pipe_stays_in_the_main_process(
     import io
 
     from wpmigrate.parallel import plan
-    from wpmigrate.sources import open_sources
+    from wpmigrate.parse.sources import open_sources
 
     archive = _zip_of_members(tmp_path / "big.zip", 5)
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wpmigrate.paths import MAX_STEM, RESERVED, PostNamer, folder_for
+from wpmigrate.write.paths import MAX_STEM, RESERVED, PostNamer, folder_for
 
 
 def names(posts: list[dict[str, Any]], layout: str = "flat", **kw: Any) -> list[str]:

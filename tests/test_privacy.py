@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from wpmigrate.cli import cli
+from wpmigrate.conversation.thread import thread
 from wpmigrate.privacy import PRIVATE_FIELDS, avatar, public_fields, public_forest
-from wpmigrate.thread import thread
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = str(ROOT / "fixtures" / "customer-love.xml")

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from wpmigrate.errors import WpmigrateError
 from wpmigrate.models import comment_record
-from wpmigrate.repair import Repairs, normalise
-from wpmigrate.wxr import ExportReader
+from wpmigrate.parse.repair import Repairs, normalise
+from wpmigrate.parse.wxr import ExportReader
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from repair_linear import pathological  # a benchmark script, not a package
@@ -286,7 +286,7 @@ TOKENS = st.sampled_from(
 def test_the_quick_chunk_route_agrees_with_the_walk(tokens: list[bytes], size: int) -> None:
     """Invariant: a chunk taken whole (every ``]]>`` ends its section) is repaired exactly
     as the section-by-section walk repairs it, however the stream is cut."""
-    import wpmigrate.repair as repair
+    import wpmigrate.parse.repair as repair
 
     body = b"".join(tokens)
     pieces = [body[i : i + size] for i in range(0, len(body), size)]

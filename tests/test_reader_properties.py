@@ -38,8 +38,8 @@ from hypothesis import strategies as st
 
 from wpmigrate.errors import IntegrityError, WpmigrateError
 from wpmigrate.models import comment_record
+from wpmigrate.parse.wxr import ExportReader
 from wpmigrate.privacy import public_url
-from wpmigrate.wxr import ExportReader
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -116,7 +116,7 @@ def post_offset(post: wxrgen.GenPost) -> Any:
 def expected_comment(comment: wxrgen.GenComment, post: wxrgen.GenPost) -> Record:
     """The record the reader must make of a generated comment (``post`` omitted).
 
-    The rules, from ``wpmigrate/wxr.py``: the author name is decoded text with
+    The rules, from ``wpmigrate/parse/wxr.py``: the author name is decoded text with
     surrounding whitespace stripped (``plain_text``); e-mail, URL and IP are
     stripped of surrounding whitespace, nothing else (case is kept); content is
     stripped; meta values are kept as written, a repeated key becomes the list

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
+from wpmigrate.conversation.thread import thread
 from wpmigrate.render.html import comment_html
 from wpmigrate.render.markdown import (
     _drop_empty_inline,
@@ -26,7 +27,6 @@ from wpmigrate.render.markdown import (
 )
 from wpmigrate.render.markdown_escape import _escape_all, escape_text
 from wpmigrate.render.sanitised_markdown import KNOWN_TAGS, convert, escape_bang
-from wpmigrate.thread import thread
 
 ANCHOR = re.compile(r'<a id="comment-(\d+)"></a>')
 ANCHOR_OPEN = re.compile(r'<a id="comment-(\d+)">')  # markdown-it splits off the </a>

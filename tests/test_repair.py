@@ -1,4 +1,4 @@
-"""wpmigrate.repair: encoding detection, byte-level repairs, safe chunking, the prolog checks."""
+"""wpmigrate.parse.repair: encoding detection, byte repairs, safe chunking, the prolog checks."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wpmigrate.errors import DataError
-from wpmigrate.repair import (
+from wpmigrate.parse.repair import (
     REPAIR_MESSAGES,
     Repairs,
     _rechunk,
@@ -20,7 +20,7 @@ from wpmigrate.repair import (
     detect_encoding,
     normalise,
 )
-from wpmigrate.wxr import WxrReader
+from wpmigrate.parse.wxr import WxrReader
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wpmigrate.seen import SeenKeys, SeenPosts
+from wpmigrate.parse.seen import SeenKeys, SeenPosts
 
 IDS = st.one_of(
     st.integers(0, 50),

@@ -1,4 +1,4 @@
-"""wpmigrate.sources: paths, stdin, compression by content, zips, and what cannot be read."""
+"""wpmigrate.parse.sources: paths, stdin, compression by content, zips, and what cannot be read."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import pytest
 from conftest import CUSTOMER_LOVE, QUIRKS
 
 from wpmigrate.errors import InputError
-from wpmigrate.sources import Source, _natural_key, open_sources, read_all, sniff
+from wpmigrate.parse.sources import Source, _natural_key, open_sources, read_all, sniff
 
 XML = (QUIRKS / "wxr-1.1.xml").read_bytes()
 
@@ -266,7 +266,7 @@ def test_members_of_the_same_name_are_all_read_each_with_its_own_name(tmp_path: 
 
 
 def test_zip_member_opens_the_zip_once_per_process(tmp_path: Path) -> None:
-    from wpmigrate import sources as module
+    from wpmigrate.parse import sources as module
 
     archive = make_zip_with_repeats(
         tmp_path / "a.zip", [("export.xml", b"one"), ("export.xml", b"two"), ("b.xml", b"b")]

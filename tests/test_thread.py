@@ -11,7 +11,7 @@ from conftest import preorder
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wpmigrate.thread import flatten, max_depth_of, sort_key, thread
+from wpmigrate.conversation.thread import flatten, max_depth_of, sort_key, thread
 
 
 def rec(cid: int, parent: int = 0, date: str | None = None) -> dict[str, Any]:

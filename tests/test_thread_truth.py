@@ -2,7 +2,7 @@
 
 The generator in benchmarks/ knows every comment's status, type, parent, Akismet
 history and author; the expectation here is derived from that truth with the
-rules written out again, independently of wpmigrate.moderation.
+rules written out again, independently of wpmigrate.conversation.moderation.
 """
 
 from __future__ import annotations

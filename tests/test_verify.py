@@ -16,8 +16,8 @@ from conftest import CUSTOMER_LOVE, GOLDEN, invoke, load_script
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from wpmigrate.conversation.moderation import Policy
 from wpmigrate.errors import InputError
-from wpmigrate.moderation import Policy
 from wpmigrate.pipeline import ReadSession
 from wpmigrate.verify import (
     KINDS,

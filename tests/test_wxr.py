@@ -1,4 +1,4 @@
-"""wpmigrate.wxr: what the reader makes of each quirk fixture, field by field."""
+"""wpmigrate.parse.wxr: what the reader makes of each quirk fixture, field by field."""
 
 from __future__ import annotations
 
@@ -643,7 +643,7 @@ def test_parser_itself_expands_no_entity(
 ) -> None:
     """Defence in depth: even with the DOCTYPE check bypassed, the parser neither reads the
     file nor expands the entity."""
-    import wpmigrate.wxr
+    import wpmigrate.parse.wxr
 
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET-7f3a9\n", encoding="utf-8")
@@ -651,7 +651,7 @@ def test_parser_itself_expands_no_entity(
     def no_repair(chunks: object, *args: object, **kwargs: object) -> object:
         return iter(chunks)  # type: ignore[call-overload]
 
-    monkeypatch.setattr(wpmigrate.wxr, "normalise", no_repair)
+    monkeypatch.setattr(wpmigrate.parse.wxr, "normalise", no_repair)
     read = read_export(xxe_document(secret))
     assert read.error is None
     [record] = read.records

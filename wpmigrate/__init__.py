@@ -1,8 +1,8 @@
 """wpmigrate: get comments out of WordPress.
 
-Streams WXR exports into comment records (:mod:`wpmigrate.wxr`), rebuilds the
-conversations (:mod:`wpmigrate.thread`), keeps what readers saw
-(:mod:`wpmigrate.moderation`) and writes JSON, JSON Lines or Markdown
+Streams WXR exports into comment records (:mod:`wpmigrate.parse.wxr`), rebuilds the
+conversations (:mod:`wpmigrate.conversation.thread`), keeps what readers saw
+(:mod:`wpmigrate.conversation.moderation`) and writes JSON, JSON Lines or Markdown
 (:mod:`wpmigrate.render`). The library works without the CLI.
 """
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 
 from .errors import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated
-from .publish import install_signal_handlers
+from .write.publish import install_signal_handlers
 
 
 def main() -> None:

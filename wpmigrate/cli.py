@@ -21,6 +21,8 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
+from .conversation.moderation import Ledger, Policy, load_blocklist
+from .conversation.thread import DEFAULT_MAX_DEPTH
 from .errors import (
     EXIT_FINDINGS,
     EXIT_INTERNAL,
@@ -34,21 +36,19 @@ from .errors import (
     Terminated,
     WpmigrateError,
 )
-from .moderation import Ledger, Policy, load_blocklist
-from .outputs import check_distinct, output_stream, quiet_stdout, stdout_stream
+from .parse.repair import usable_codec
+from .parse.wxr import MAX_COMMENT_SIZE, format_size
 from .pipeline import (
     Converse,
     EncodedComments,
     EncodedConversation,
     ReadSession,
 )
-from .publish import guard_standard_streams, install_signal_handlers
 from .render.jsonl import JsonWriter, dumps
-from .repair import usable_codec
 from .stats import ExportStats
 from .terminal import printable
-from .thread import DEFAULT_MAX_DEPTH
-from .wxr import MAX_COMMENT_SIZE, format_size
+from .write.outputs import check_distinct, output_stream, quiet_stdout, stdout_stream
+from .write.publish import guard_standard_streams, install_signal_handlers
 
 F = TypeVar("F", bound=Callable[..., Any])
 #: Files from this size up are read (and rendered) in parts by ``archive``.
@@ -586,7 +586,7 @@ def archive(
       wpmigrate archive export.xml -o comments/ --format markdown
       wpmigrate thread export.xml | wpmigrate archive -o data/comments --format json
     """
-    from .archive import ArchiveOptions, ArchiveStage, ArchiveWriter  # keeps --help fast
+    from .write.archive import ArchiveOptions, ArchiveStage, ArchiveWriter  # keeps --help fast
 
     check_distinct({"-o": out_dir, "--rejects": rejects})
     policy = build_policy(**moderation)

@@ -28,7 +28,9 @@ EXIT_TERMINATED = 143
 
 
 class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where the program is (see :func:`wpmigrate.publish.install_signal_handlers`).
+    """SIGTERM, raised where the program is.
+
+    See :func:`wpmigrate.write.publish.install_signal_handlers`.
 
     A KeyboardInterrupt, so that whatever cleans up after Ctrl-C (staging,
     worker pools) cleans up after SIGTERM too.

@@ -1,6 +1,6 @@
 """Typed records read from a WXR export.
 
-The reader (:mod:`wpmigrate.wxr`) turns XML into these; everything downstream
+The reader (:mod:`wpmigrate.parse.wxr`) turns XML into these; everything downstream
 (threading, moderation, rendering) works on them or on their dict form
 (:func:`comment_record`), which is also the JSON Lines schema of ``extract``.
 

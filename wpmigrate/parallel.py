@@ -31,12 +31,12 @@ from typing import Any, BinaryIO
 import orjson
 
 from .errors import WpmigrateError
-from .jsonl import Group
 from .models import comment_record
-from .publish import remove_dead, signals_blocked, worker_signals
-from .repair import Repairs
-from .sources import Source, open_sources, read_all, zip_member
-from .wxr import MAX_COMMENT_SIZE, ExportReader
+from .parse.repair import Repairs
+from .parse.sources import Source, open_sources, read_all, zip_member
+from .parse.wxr import MAX_COMMENT_SIZE, ExportReader
+from .render.jsonl_reader import Group
+from .write.publish import remove_dead, signals_blocked, worker_signals
 
 #: Below this size a file is read in one piece: starting workers costs more.
 MIN_SPLIT_BYTES = 16 << 20
@@ -466,7 +466,7 @@ def new_pool(processes: int) -> Any:
     """A worker pool whose workers leave signals to the main process.
 
     The workers start with SIGINT and SIGTERM blocked (inherited from here)
-    and unblock them only once :func:`wpmigrate.publish.worker_signals` set
+    and unblock them only once :func:`wpmigrate.write.publish.worker_signals` set
     their handlers: a Ctrl-C at any moment prints no worker traceback.
     """
     with signals_blocked():

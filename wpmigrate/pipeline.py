@@ -15,17 +15,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from .conversation.moderation import NO_POST, Ledger, Policy, is_listed, moderate
+from .conversation.thread import DEFAULT_MAX_DEPTH, Node, max_depth_of, thread
 from .errors import DataError, WpmigrateError
-from .jsonl import Group, read_groups
 from .models import Post, comment_record
-from .moderation import NO_POST, Ledger, Policy, is_listed, moderate
 from .parallel import MIN_SPLIT_BYTES, ParallelReader, Stage, with_stage
+from .parse.sources import Source, open_sources, read_all
+from .parse.wxr import MAX_COMMENT_SIZE, ExportReader
 from .privacy import public_post, public_url, redact
 from .render.jsonl import encode
+from .render.jsonl_reader import Group, read_groups
 from .report import Tally, repairs_line
-from .sources import Source, open_sources, read_all
-from .thread import DEFAULT_MAX_DEPTH, Node, max_depth_of, thread
-from .wxr import MAX_COMMENT_SIZE, ExportReader
 
 Record = dict[str, Any]
 

@@ -56,7 +56,8 @@ PUBLIC_FIELDS = (
 #: The fields of a record that hold what WordPress kept private; named only so
 #: ``keep_private`` can place them (nothing is left out because it is listed here).
 PRIVATE_FIELDS = ("author_email", "author_ip", "meta")
-#: The tree keys :func:`wpmigrate.thread.thread` adds, written last (replies at the end).
+#: The tree keys :func:`wpmigrate.conversation.thread.thread` adds, written last
+#: (replies at the end).
 TREE_FIELDS = ("depth", "orphan", "cycle", "replies")
 #: What a stream record carries besides a comment's fields: its post's summary
 #: and, in ``--rejects``, why it was dropped.

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from .repair import Repairs
+from .parse.repair import Repairs
 
 
 @dataclass

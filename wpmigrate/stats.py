@@ -7,11 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .jsonl import Group
-from .moderation import NO_POST, Ledger, Policy, moderate
-from .repair import Repairs
+from .conversation.moderation import NO_POST, Ledger, Policy, moderate
+from .conversation.thread import max_depth_of, thread
+from .parse.repair import Repairs
+from .render.jsonl_reader import Group
 from .report import counts
-from .thread import max_depth_of, thread
 
 
 @dataclass

@@ -2,7 +2,8 @@
 
 A user runs it after a migration, before publishing: it re-reads the export,
 decides what is public exactly as ``archive`` does (the same
-:func:`~wpmigrate.moderation.moderate` and :class:`~wpmigrate.moderation.Policy`),
+:func:`~wpmigrate.conversation.moderation.moderate` and
+:class:`~wpmigrate.conversation.moderation.Policy`),
 reads back every file of the archive folder, and reports (:class:`Finding`):
 
 =================  ==============================================================
@@ -64,11 +65,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .conversation.moderation import NO_POST, Policy, is_listed, moderate, post_drop_reason
 from .errors import InputError
-from .jsonl import Group
-from .moderation import NO_POST, Policy, is_listed, moderate, post_drop_reason
 from .privacy import PUBLIC_FIELDS, TREE_FIELDS
-from .publish import STAGING_PREFIX
+from .render.jsonl_reader import Group
+from .write.publish import STAGING_PREFIX
 
 #: Kinds of finding, in the order a report lists them.
 KINDS = ("unreadable", "inconsistent", "private", "unexpected", "duplicate", "missing")

@@ -28,8 +28,8 @@ from typing import Any
 
 import orjson
 
+from ..conversation.thread import DEFAULT_MAX_DEPTH, flatten, thread
 from ..privacy import public_forest, public_post, public_url
-from ..thread import DEFAULT_MAX_DEPTH, flatten, thread
 from .html import comment_html
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")

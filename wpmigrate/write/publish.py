@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any, BinaryIO
 
-from .errors import OutputError, Terminated
+from ..errors import OutputError, Terminated
 
 STAGING_PREFIX = ".wpmigrate-staging-"
 #: Inside a folder's staging: the journal of a commit in progress.

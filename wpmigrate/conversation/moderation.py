@@ -41,7 +41,7 @@ from typing import Any
 
 import ahocorasick
 
-from .errors import IntegrityError
+from ..errors import IntegrityError
 
 Record = dict[str, Any]
 

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, cast
 
-from .errors import InputError
+from ..errors import InputError
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"

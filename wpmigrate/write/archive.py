@@ -2,10 +2,10 @@
 
 How a run goes:
 
-1. Every file is rendered into a staging folder (:class:`wpmigrate.publish.StagedFolder`:
+1. Every file is rendered into a staging folder (:class:`wpmigrate.write.publish.StagedFolder`:
    beside DIR when DIR does not exist yet, else hidden inside it; same file
    system either way, so publishing is renaming). Posts are named in input
-   order in this process (:class:`wpmigrate.paths.PostNamer`); rendering a post
+   order in this process (:class:`wpmigrate.write.paths.PostNamer`); rendering a post
    is a pure function of (record, options) → bytes (:func:`render_post`), done
    in the worker processes that read.
 2. The index files (``index.json``, and ``index.md`` for Markdown) join the staged set.
@@ -34,14 +34,12 @@ from typing import Any, BinaryIO, Literal, cast
 
 import orjson
 
-from .errors import OutputError
-from .parallel import new_pool
-from .paths import PostNamer
-from .privacy import public_url
-from .publish import STAGING_PREFIX, StagedFolder
-from .render.json_archive import dumps, render_json
-from .render.jsonl import encode
-from .render.markdown import (
+from ..errors import OutputError
+from ..parallel import new_pool
+from ..privacy import public_url
+from ..render.json_archive import dumps, render_json
+from ..render.jsonl import encode
+from ..render.markdown import (
     DEFAULT_MAX_DEPTH,
     escape_text,
     format_day,
@@ -51,6 +49,8 @@ from .render.markdown import (
     render_markdown,
     walk,
 )
+from .paths import PostNamer
+from .publish import STAGING_PREFIX, StagedFolder
 
 Format = Literal["markdown", "json"]
 Layout = Literal["flat", "dated"]
@@ -324,7 +324,7 @@ def write_rendered(
 class ArchiveWriter:
     """Names and writes an archive's files, staged, then published at once.
 
-    Everything is staged (:class:`wpmigrate.publish.StagedFolder`) and
+    Everything is staged (:class:`wpmigrate.write.publish.StagedFolder`) and
     published only when complete and only if no target exists (unless
     ``options.force``): an interrupted or failed run changes nothing.
 

@@ -1,7 +1,7 @@
 """Where a command's output goes: stdout, a stream (device, FIFO), or a file published at once.
 
 ``-o FILE`` and ``--rejects FILE`` name a regular file, written through
-:func:`wpmigrate.publish.staged_file` (never half a file, never replaced
+:func:`wpmigrate.write.publish.staged_file` (never half a file, never replaced
 without ``--force``); a character device or a FIFO (``/dev/null``, a terminal,
 ``>(gzip > x.gz)``) is written to as it is, never replaced; ``-`` is stdout.
 """
@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 import click
 
-from .errors import OutputError
+from ..errors import OutputError
 from .publish import output_kind, staged_file, stream_file
 
 STDOUT_NAME = "<stdout>"

@@ -15,8 +15,8 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .errors import DataError
-from .thread import flatten
+from ..conversation.thread import flatten
+from ..errors import DataError
 
 Record = dict[str, Any]
 Group = tuple[Record, list[Record]]
@@ -133,7 +133,7 @@ def _has_huge_int(value: Any) -> bool:
 
 def _check_forest(forest: list[Any], source: str, number: int) -> None:
     """Raise :class:`DataError` unless every node of a ``thread`` forest is an object
-    whose ``replies`` is a list (what :func:`~wpmigrate.thread.flatten` walks)."""
+    whose ``replies`` is a list (what :func:`~wpmigrate.conversation.thread.flatten` walks)."""
     stack = list(forest)
     while stack:
         node = stack.pop()
@@ -184,7 +184,7 @@ def read_groups(
     Comment lines are grouped while their ``post_id`` stays the same; a post
     whose lines come in two runs yields two groups (threading needs a post's
     comments together, as ``extract`` writes them). ``repairs`` (the reader's
-    :class:`~wpmigrate.repair.Repairs`) counts the lone surrogates replaced.
+    :class:`~wpmigrate.parse.repair.Repairs`) counts the lone surrogates replaced.
     """
     summary: Record | None = None
     current: int | None = None

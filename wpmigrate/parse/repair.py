@@ -31,7 +31,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
-from .errors import DataError
+from ..errors import DataError
 
 #: Messages for the summary, by repair kind.
 REPAIR_MESSAGES = {

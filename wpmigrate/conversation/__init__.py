@@ -1,0 +1,1 @@
+"""Conversation stage: moderation (what readers saw) and threading (who replied to whom)."""

@@ -1,0 +1,1 @@
+"""Write stage: archives published all at once, output streams, file names."""
