@@ -19,15 +19,9 @@ from hypothesis import strategies as st
 from wpmigrate.conversation.moderation import Policy
 from wpmigrate.errors import InputError
 from wpmigrate.pipeline import ReadSession
-from wpmigrate.verify import (
-    KINDS,
-    Finding,
-    VerifyReport,
-    _InvalidJson,
-    _JsonSkeleton,
-    _MarkdownScan,
-    verify,
-)
+from wpmigrate.render.json_archive_reader import InvalidJson, JsonSkeleton
+from wpmigrate.render.markdown_reader import MarkdownScan
+from wpmigrate.verify import KINDS, Finding, VerifyReport, verify
 
 hostile = load_script("make_hostile_fixtures")
 
@@ -350,7 +344,7 @@ def test_finding_lines() -> None:
 
 
 def skeleton_of(data: bytes, size: int) -> Any:
-    skeleton = _JsonSkeleton()
+    skeleton = JsonSkeleton()
     for start in range(0, len(data), size):
         skeleton.feed(data[start : start + size])
     skeleton.feed(b"", final=True)
@@ -404,7 +398,7 @@ def test_the_json_skeleton_rejects_what_json_rejects(
     try:
         skeleton_of(broken, size)
         read = True
-    except _InvalidJson:
+    except InvalidJson:
         read = False
     assert read == valid
 
@@ -419,7 +413,7 @@ def test_a_string_is_measured_in_bytes_of_json_text_whatever_the_chunks(size: in
 
 def test_a_50_mb_string_leaves_a_small_skeleton() -> None:
     """Memory grows with the number of values, never with the size of a string."""
-    skeleton = _JsonSkeleton()
+    skeleton = JsonSkeleton()
     skeleton.feed(b'{"post": {"id": 1}, "comments": [{"id": 2, "content_html": "')
     block = b"x" * (1 << 20)
     for _ in range(50):
@@ -436,11 +430,11 @@ def test_a_50_mb_string_leaves_a_small_skeleton() -> None:
 def test_markdown_pages_read_the_same_in_any_chunks(size: int) -> None:
     data = (GOLDEN / "archive" / "markdown" / "day-11-confessions-of-a-complete-flake.md"
             ).read_bytes()  # fmt: skip
-    scan = _MarkdownScan()
+    scan = MarkdownScan()
     for start in range(0, len(data), size):
         scan.feed(data[start : start + size])
     scan.feed(b"", final=True)
     assert scan.problem is None
-    assert sorted(scan.anchors) == [int(x) for x in scan.front[b"comment_ids:"].strip(b"[]")
+    assert sorted(scan.anchors) == [int(x) for x in scan.front["comment_ids"].strip(b"[]")
                                     .split(b", ")]  # fmt: skip
-    assert len(scan.anchors) == 21 and scan.front[b"post_id:"] == b"115"
+    assert len(scan.anchors) == 21 and scan.front["post_id"] == b"115"

@@ -54,9 +54,7 @@ from a skeleton whose long strings are emptied while streaming.
 from __future__ import annotations
 
 import codecs
-import contextlib
 import ipaddress
-import json
 import os
 import re
 import stat
@@ -68,8 +66,20 @@ from typing import Any
 from .conversation.moderation import NO_POST, Policy, is_listed, moderate, post_drop_reason
 from .errors import InputError
 from .privacy import PUBLIC_FIELDS, TREE_FIELDS
+from .privacy_scan import ANONYMOUS_IPS as _ANONYMOUS_IPS
+from .privacy_scan import EMAIL as _EMAIL
+from .privacy_scan import IPV4 as _IPV4
+from .privacy_scan import PrivateScan, value_counts
+from .privacy_scan import normalise as _normalise
+from .privacy_scan import tokens as _tokens
+from .render.json_archive_reader import InvalidJson, JsonSkeleton, content_regions, read_post
 from .render.jsonl_reader import Group
+from .render.markdown_format import COMMENT_COUNT, POST_COUNT
+from .render.markdown_reader import MarkdownScan, UnreadablePage, comment_regions
 from .write.publish import STAGING_PREFIX
+
+# _Export uses the scanner's pieces (_EMAIL, _tokens, …) by the names they had when
+# they lived here: its text is left as it was while it is rewritten for typed records.
 
 #: Kinds of finding, in the order a report lists them.
 KINDS = ("unreadable", "inconsistent", "private", "unexpected", "duplicate", "missing")
@@ -81,8 +91,6 @@ INDEX_FILES = ("index.json", "index.md")
 FORMAT_NAMES = {"json": "JSON", "markdown": "Markdown"}
 _EXTENSIONS = {".json": "json", ".md": "markdown"}
 CHUNK = 1 << 20
-#: Addresses that identify nobody (a plugin's import, a local test).
-_ANONYMOUS_IPS = frozenset({"127.0.0.1", "0.0.0.0", "::1", "::"})
 
 Key = tuple[int, int]
 
@@ -258,200 +266,7 @@ class _Export:
                 self._owner(self.ipv6, str(address), key)
 
 
-# --------------------------------------------------------------------------- private scan
-
-_LOCAL = rb"[a-z0-9.!#$%&'*+/=?^_`|~\-\x80-\xff]"
-_LABEL = rb"[a-z0-9\x80-\xff](?:[a-z0-9\-\x80-\xff]*[a-z0-9\x80-\xff])?"
-# Each token pattern starts with a character class, which lets the regex engine
-# skip to candidates in C; the boundary check comes right after the first
-# character, as a lookbehind over it and the one before (possessive runs: no
-# backtracking on long runs of letters or digits).
-#: An e-mail address on its boundaries.
-_EMAIL = re.compile(
-    _LOCAL + rb"(?<!" + _LOCAL + _LOCAL + rb")" + _LOCAL + rb"*+@" + _LABEL
-    + rb"(?:\." + _LABEL + rb")*"
-)
-#: An IPv4 address, not part of a longer number (``192.0.2.10``, ``1.192.0.2.1``).
-_IPV4 = re.compile(rb"[0-9](?<![0-9.][0-9])[0-9]{0,2}(?:\.[0-9]{1,3}){3}(?![0-9]|\.[0-9])")
-#: A run that may be an IPv6 address (checked with ``ipaddress``).
-_IPV6 = re.compile(rb"[0-9a-f:.](?<![0-9a-z:.%][0-9a-f:.])[0-9a-f:.]{2,}+(?![0-9a-z:.%])")
-#: Chunks are cut after a byte no token holds (see _SEPARATORS), so no token is
-#: split; with none in a chunk's last 64 KB, this many bytes are carried over instead.
-_WIDEST_TOKEN = 512
-
-
-def _normalise(data: bytes) -> bytes:
-    """What the scan reads: case-insensitive, blind to Markdown's backslash escapes
-    (``john\\_doe@…``)."""
-    return data.lower().replace(b"\\", b"")
-
-
-def _tokens(
-    buf: bytes, end: int | None = None, tables: tuple[bool, bool, bool] = (True, True, True)
-) -> Iterator[tuple[int, str, Any]]:
-    """``(position, table, value)`` of every e-mail and IP address token in ``buf[:end]``
-    (normalised), ``table`` naming the :class:`_Export` table it is looked up in
-    (``emails``, ``ipv4``, ``ipv6``); ``tables`` says which kinds to look for."""
-    end = len(buf) if end is None else end
-    emails, ipv4, ipv6 = tables
-    if emails and b"@" in buf:
-        for match in _EMAIL.finditer(buf, 0, end):
-            yield match.start(), "emails", match.group()
-    if ipv4:
-        for match in _IPV4.finditer(buf, 0, end):
-            yield match.start(), "ipv4", match.group()
-    if ipv6 and b":" in buf:
-        for match in _IPV6.finditer(buf, 0, end):
-            token = match.group()
-            if token.count(b":") < 2:
-                continue
-            try:
-                address = str(ipaddress.ip_address(token.decode("ascii")))
-            except ValueError:
-                continue
-            yield match.start(), "ipv6", address
-
-
-_WHAT = {"emails": "e-mail address", "odd_emails": "e-mail address", "ipv4": "IP address",
-         "ipv6": "IP address"}  # fmt: skip
-
-
-class _PrivateScan:
-    """Finds the export's e-mail and IP addresses in one file, chunk by chunk."""
-
-    def __init__(self, export: _Export) -> None:
-        self.export = export
-        self.hits: dict[tuple[str, Key], int] = {}
-        """(what, whose) -> first line."""
-        self.values: dict[tuple[str, Key], set[tuple[str, Any]]] = {}
-        """(what, whose) -> the values found (``(table, value)``)."""
-        self._carry = b""
-        self._line = 1
-
-    def feed(self, chunk: bytes, final: bool = False) -> None:
-        buf = self._carry + _normalise(chunk)
-        end = len(buf)
-        if not final:
-            cut = _last_separator(buf)
-            end = cut + 1 if cut >= 0 else max(0, len(buf) - _WIDEST_TOKEN)
-        self._scan(buf, end)
-        self._line += buf.count(b"\n", 0, end)
-        self._carry = buf[end:]
-
-    def _scan(self, buf: bytes, end: int) -> None:
-        export = self.export
-        matches: list[tuple[int, str, Key, tuple[str, Any]]] = []
-        tables = (bool(export.emails), bool(export.ipv4), bool(export.ipv6))
-        for at, table, value in _tokens(buf, end, tables):
-            key = getattr(export, table).get(value)
-            if key is not None:
-                matches.append((at, _WHAT[table], key, (table, value)))
-        if export.odd_emails and b"@" in buf:
-            for email, key in export.odd_emails.items():
-                at = buf.find(email, 0, end)
-                if at >= 0 and at + len(email) <= end:
-                    matches.append((at, "e-mail address", key, ("odd_emails", email)))
-        position, line = 0, self._line
-        for at, what, key, value in sorted(matches):
-            line += buf.count(b"\n", position, at)
-            position = at
-            self.hits.setdefault((what, key), line)
-            self.values.setdefault((what, key), set()).add(value)
-
-
-_SEPARATORS = tuple(bytes([byte]) for byte in b" \n\t\r\x0b\x0c<>\"()[]{},;")
-
-
-def _last_separator(buf: bytes) -> int:
-    """Index of the last separator byte in the last 64 KB of ``buf``, else -1."""
-    start = max(0, len(buf) - (1 << 16))
-    return max(buf.rfind(separator, start) for separator in _SEPARATORS)
-
-
-# --------------------------------------------------------------------------- JSON files
-
-#: Structure, and short strings without escapes, taken as they are in one step
-#: (a string with an escape goes through :class:`_JsonSkeleton`'s string loop,
-#: which measures it the same way: bytes of JSON text).
-_BULK = re.compile(rb'(?:[^"]++|"[^"\\\x00-\x1f]{0,256}+")*+')
-#: The body of a string from where the scan stands to its end (or the chunk's end).
-_BODY = re.compile(rb'(?:[^"\\\x00-\x1f]++|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*+')
-_KEEP = 256
-
-
-class _InvalidJson(ValueError):
-    """The bytes are not JSON; the message says where."""
-
-
-class _JsonSkeleton:
-    """Streams JSON bytes into a *skeleton*: the same document with every string
-    longer than 256 bytes (of JSON text, escapes as written) emptied. Line
-    numbers are kept (a JSON string holds no raw line break), so ``json.loads``
-    on the skeleton reports the file's line. Strings are checked while
-    streaming; UTF-8 is checked by the caller.
-    """
-
-    def __init__(self) -> None:
-        self.parts: list[bytes] = []
-        self._tail = b""
-        self._in_string = False
-        self._body = bytearray()
-        self._long = False
-        self._line = 1
-
-    def feed(self, chunk: bytes, final: bool = False) -> None:
-        data = self._tail + chunk
-        self._tail = b""
-        pos, size = 0, len(data)
-        while pos < size:
-            if self._in_string:
-                end = _BODY.match(data, pos).end()  # type: ignore[union-attr]
-                self._take(data, pos, end)
-                if end == size:
-                    pos = end
-                    break
-                if data[end] == 0x22:  # the closing quote
-                    self.parts.append(b'""' if self._long else b'"' + bytes(self._body) + b'"')
-                    self._in_string = False
-                    pos = end + 1
-                    continue
-                if data[end] == 0x5C and size - end < 6 and not final:
-                    self._tail = data[end:]  # an escape cut by the chunk: finish it next time
-                    return
-                line = self._line + data.count(b"\n", 0, end)
-                raise _InvalidJson(f"line {line}: a control character or bad escape in a string")
-            end = _BULK.match(data, pos).end()  # type: ignore[union-attr]
-            if end > pos:
-                piece = data[pos:end]
-                self.parts.append(piece)
-                self._line += piece.count(b"\n")
-            pos = end
-            if pos < size:  # a string _BULK does not take whole: long, odd, or cut
-                self._in_string, self._long = True, False
-                self._body.clear()
-                pos += 1
-        if final and (self._in_string or self._tail):
-            raise _InvalidJson(f"line {self._line}: the file ends inside a string")
-
-    def _take(self, data: bytes, start: int, end: int) -> None:
-        if self._long:
-            return
-        if len(self._body) + end - start > _KEEP:
-            self._long = True
-            self._body.clear()
-        else:
-            self._body += data[start:end]
-
-    def load(self) -> Any:
-        """The skeleton as Python values; :class:`_InvalidJson` if it is not JSON."""
-        try:
-            return json.loads(b"".join(self.parts))
-        except RecursionError:
-            raise _InvalidJson("nested too deeply to read") from None
-        except ValueError as exc:
-            where = f"line {exc.lineno}: " if isinstance(exc, json.JSONDecodeError) else ""
-            message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-            raise _InvalidJson(f"{where}{message}") from None
+# --------------------------------------------------------------------------- the audit
 
 
 @dataclass
@@ -472,211 +287,6 @@ class _PostFile:
     """Why it could not be read (an ``unreadable`` finding)."""
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _json_post(document: Any, post: _PostFile) -> None:
-    """Fill ``post`` from a parsed JSON post file (``{"post", "comments", "stats"}``)."""
-    if (
-        not isinstance(document, dict)
-        or not isinstance(document.get("post"), dict)
-        or not isinstance(document.get("comments"), list)
-    ):
-        post.problem = "not a wpmigrate archive post file (no \"post\" and \"comments\")"
-        return
-    post_id = document["post"].get("id")
-    if not _is_int(post_id):
-        post.problem = "the post has no integer id"
-        return
-    post.post_id = post_id
-    stack = list(reversed(document["comments"]))
-    while stack:
-        node = stack.pop()
-        if not isinstance(node, dict) or not _is_int(node.get("id")):
-            post.problem = "a comment without an integer id"
-            continue
-        post.ids.append(node["id"])
-        present = [key for key in node if key not in PUBLISHED_KEYS]
-        if present:
-            post.private_keys.update(present)
-            if post.first_private is None:
-                post.first_private = node["id"]
-        replies = node.get("replies") or []
-        if not isinstance(replies, list):
-            post.problem = f"comment {node['id']}: \"replies\" is not a list"
-            continue
-        stack.extend(reversed(replies))
-
-
-# --------------------------------------------------------------------------- Markdown files
-
-_ANCHOR = re.compile(rb'<a id="comment-(-?[0-9]{1,24})"></a>')
-_ANCHOR_ROOM = 64  # longer than any anchor
-_FRONT_KEYS = (b"post_id:", b"comment_ids:", b"comment_count:", b"post_count:")
-_LONG_LINE = 1 << 16
-
-
-class _MarkdownScan:
-    """Reads a Markdown file written by ``archive``: front matter, then anchors."""
-
-    def __init__(self) -> None:
-        self.front: dict[bytes, bytes] = {}
-        self.anchors: list[int] = []
-        self.problem: str | None = None
-        self._state = "start"
-        self._line = bytearray()
-        self._skipping = False
-        self._carry = b""
-
-    def feed(self, chunk: bytes, final: bool = False) -> None:
-        data = chunk
-        while data and self._state in ("start", "front"):
-            newline = data.find(b"\n")
-            piece = data if newline < 0 else data[:newline]
-            data = b"" if newline < 0 else data[newline + 1 :]
-            self._add_to_line(piece)
-            if newline >= 0:
-                self._end_line()
-        if final and self._state in ("start", "front") and (self._line or self._skipping):
-            self._end_line()  # a last line without a line break
-        if self._state == "body":
-            self._scan_body(data, final)
-        elif final and self.problem is None:
-            self.problem = (
-                "the front matter never ends (no closing ---)"
-                if self._state == "front"
-                else "no front matter (a wpmigrate archive page starts with ---)"
-            )
-
-    def _add_to_line(self, piece: bytes) -> None:
-        if self._skipping:
-            return
-        self._line += piece
-        if len(self._line) > _LONG_LINE and not self._line.startswith(b"comment_ids:"):
-            del self._line[64:]  # a long title: only its key matters
-            self._skipping = True
-
-    def _end_line(self) -> None:
-        line = bytes(self._line).rstrip(b"\r")
-        self._line.clear()
-        self._skipping = False
-        if self._state == "start":
-            if line != b"---":
-                self.problem = "no front matter (a wpmigrate archive page starts with ---)"
-                self._state = "done"
-            else:
-                self._state = "front"
-            return
-        if line == b"---":
-            self._state = "body"
-            return
-        for key in _FRONT_KEYS:
-            if line.startswith(key):
-                self.front.setdefault(key, line[len(key) :].strip())
-
-    def _scan_body(self, data: bytes, final: bool) -> None:
-        buf = self._carry + data
-        cut = len(buf) if final else max(0, len(buf) - _ANCHOR_ROOM)
-        for match in _ANCHOR.finditer(buf):
-            if match.start() >= cut:
-                break
-            self.anchors.append(int(match.group(1)))
-        self._carry = buf[cut:]
-
-    def fill(self, post: _PostFile) -> None:
-        """Copy what was read into ``post``."""
-        if self.problem:
-            post.problem = self.problem
-            return
-        raw_id = self.front.get(b"post_id:", b"")
-        if not re.fullmatch(rb"-?[0-9]+", raw_id):
-            post.problem = "no post_id in the front matter"
-            return
-        post.post_id = int(raw_id)
-        post.ids = self.anchors
-        listed = self.front.get(b"comment_ids:")
-        if listed is not None:
-            post.listed_ids = [int(value) for value in re.findall(rb"-?[0-9]+", listed)]
-        count = self.front.get(b"comment_count:", b"")
-        if re.fullmatch(rb"[0-9]+", count):
-            post.claimed_count = int(count)
-
-
-# --------------------------------------------------------------------------- published text
-
-
-def _counts(buf: bytes, export: _Export) -> Counter[tuple[str, Any]]:
-    """How often each of the export's private values occurs in ``buf`` (normalised)."""
-    found: Counter[tuple[str, Any]] = Counter()
-    for _at, table, value in _tokens(buf):
-        if value in getattr(export, table):
-            found[(table, value)] += 1
-    for email in export.odd_emails:
-        if email in buf:
-            found[("odd_emails", email)] += buf.count(email)
-    return found
-
-
-#: A JSON token of a valid document (strings unrolled: no backtracking on long ones).
-_JSON_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\]:,]|-?[0-9][0-9.eE+-]*')
-
-
-def _json_regions(raw: bytes) -> list[tuple[int, int, int]]:
-    """``(comment id, start, end)`` of every ``content_html`` string of a JSON post file:
-    the text of the comment whose object holds it (as ``archive`` writes them)."""
-    regions: list[tuple[int, int, int]] = []
-    # Per open object: [its "id", its content spans, the key being read, expecting a key].
-    stack: list[list[Any] | None] = []
-    for match in _JSON_TOKEN.finditer(raw):
-        token = match.group()
-        frame = stack[-1] if stack else None
-        first = token[:1]
-        if first == b"{":
-            stack.append([None, [], None, True])
-        elif first == b"[":
-            stack.append(None)
-        elif first in (b"}", b"]"):
-            done = stack.pop() if stack else None
-            if done is not None and _is_int(done[0]):
-                regions.extend((done[0], start, end) for start, end in done[1])
-        elif frame is None:
-            continue  # an array's element
-        elif first == b":":
-            frame[3] = False
-        elif first == b",":
-            frame[2], frame[3] = None, True
-        elif frame[3]:
-            frame[2] = token  # a key, as written
-        elif frame[2] == b'"content_html"' and first == b'"':
-            frame[1].append((match.start(), match.end()))
-        elif frame[2] == b'"id"' and first != b'"':
-            with contextlib.suppress(ValueError):  # 1.5, 1e3: not a comment id
-                frame[0] = int(token)
-    return regions
-
-
-_MENTIONS = b"\n## Mentions\n"
-
-
-def _markdown_regions(raw: bytes) -> list[tuple[int, int, int]]:
-    """``(comment id, start, end)`` of every comment's text in a Markdown post file:
-    from the end of its header line (the one with its anchor, the author's name
-    and link) to the next comment's anchor, or the Mentions list, or the end."""
-    anchors = [(int(m.group(1)), m.start(), m.end()) for m in _ANCHOR.finditer(raw)]
-    mentions = raw.find(_MENTIONS)
-    stop = len(raw) if mentions < 0 else mentions
-    regions = []
-    for index, (comment_id, _start, end) in enumerate(anchors):
-        header_end = raw.find(b"\n", end)
-        if header_end < 0 or header_end >= stop:
-            continue
-        following = anchors[index + 1][1] if index + 1 < len(anchors) else stop
-        regions.append((comment_id, header_end, min(following, stop)))
-    return regions
-
-
-# --------------------------------------------------------------------------- the audit
 
 
 def _walk(root: str) -> Iterator[tuple[str, str, bool]]:
@@ -721,7 +331,7 @@ class _Audit:
         self.findings: list[Finding] = []
         self.posts: list[_PostFile] = []
         self.index_json: Any = None
-        self.index_md: _MarkdownScan | None = None
+        self.index_md: MarkdownScan | None = None
 
     def add(self, kind: str, detail: str, file: str | None = None,
             key: tuple[int | None, int | None] = (None, None), line: int = 0) -> None:
@@ -741,12 +351,12 @@ class _Audit:
             self._read(relative, path, fmt)
 
     def _read(self, relative: str, path: str, fmt: str | None) -> None:
-        scan = _PrivateScan(self.export)
+        scan = PrivateScan(self.export)
         decoder = codecs.getincrementaldecoder("utf-8")()
         is_index = relative in INDEX_FILES
         post = _PostFile(relative, fmt or "")
-        skeleton = _JsonSkeleton() if fmt == "json" else None
-        markdown = _MarkdownScan() if fmt == "markdown" else None
+        skeleton = JsonSkeleton() if fmt == "json" else None
+        markdown = MarkdownScan() if fmt == "markdown" else None
         try:
             for chunk in _chunks(path):
                 scan.feed(chunk)
@@ -758,7 +368,7 @@ class _Audit:
                         skeleton.feed(chunk)
                     if markdown is not None:
                         markdown.feed(chunk)
-                except (UnicodeDecodeError, _InvalidJson) as exc:
+                except (UnicodeDecodeError, InvalidJson) as exc:
                     post.problem = _problem(exc)
                     fmt = None  # keep scanning for private data, stop parsing
             scan.feed(b"", final=True)
@@ -770,20 +380,20 @@ class _Audit:
                     if is_index:
                         self.index_json = document
                     else:
-                        _json_post(document, post)
+                        _fill_json(post, document)
                 if markdown is not None:
                     markdown.feed(b"", final=True)
                     if is_index:
                         self.index_md = markdown
                     else:
-                        markdown.fill(post)
+                        _fill_markdown(post, markdown)
         except NotRegular as exc:
             self.add("unreadable", str(exc), relative)
             return
         except OSError as exc:
             self.add("unreadable", f"cannot read: {exc.strerror or exc}", relative)
             return
-        except (UnicodeDecodeError, _InvalidJson) as exc:
+        except (UnicodeDecodeError, InvalidJson) as exc:
             post.problem = _problem(exc)
         self._private(relative, path, fmt if post.problem is None else None, post.post_id, scan)
         if post.problem is not None:
@@ -793,7 +403,7 @@ class _Audit:
             self.posts.append(post)
 
     def _private(
-        self, relative: str, path: str, fmt: str | None, post_id: int | None, scan: _PrivateScan
+        self, relative: str, path: str, fmt: str | None, post_id: int | None, scan: PrivateScan
     ) -> None:
         if self.allow_private:
             return
@@ -815,7 +425,7 @@ class _Audit:
             self.add("private", whose, relative, line=line)
 
     def _published(
-        self, path: str, fmt: str | None, post_id: int | None, scan: _PrivateScan
+        self, path: str, fmt: str | None, post_id: int | None, scan: PrivateScan
     ) -> dict[tuple[str, Key], list[int]]:
         """The hits that are only what commenters published: ``(what, whose)`` -> the
         public comments (of this file's post) whose text shows the value.
@@ -831,7 +441,7 @@ class _Audit:
             return {}
         wanted = {
             hit: values
-            for hit, values in scan.values.items()
+            for hit, values in scan.found.items()
             if all(
                 any(key[0] == post_id for key in export.in_text.get(value, ()))
                 for value in values
@@ -844,11 +454,11 @@ class _Audit:
                 raw = handle.read()
         except OSError:
             return {}
-        regions = _json_regions(raw) if fmt == "json" else _markdown_regions(raw)
-        totals = _counts(_normalise(raw), export)
+        regions = content_regions(raw) if fmt == "json" else comment_regions(raw)
+        totals = value_counts(_normalise(raw), export)
         inside: dict[tuple[str, Any], Counter[int]] = {}
         for comment_id, start, end in regions:
-            for value, count in _counts(_normalise(raw[start:end]), export).items():
+            for value, count in value_counts(_normalise(raw[start:end]), export).items():
                 inside.setdefault(value, Counter())[comment_id] += count
         out: dict[tuple[str, Key], list[int]] = {}
         for hit, values in wanted.items():
@@ -977,14 +587,42 @@ class _Audit:
             if not any(f.file == "index.md" for f in self.findings):
                 self.add("inconsistent", "missing (a Markdown archive has one)", "index.md")
         elif fmt == "markdown" and self.index_md is not None:
-            counts = self.index_md.front
+            front = self.index_md.front
             shown = sum(len(post.ids) for post in files.values())
-            for key, value in ((b"post_count:", len(files)), (b"comment_count:", shown)):
-                if counts.get(key) != str(value).encode():
-                    name = key.decode().rstrip(":")
-                    said = counts.get(key, b"nothing").decode("utf-8", "replace")
+            for name, value in ((POST_COUNT, len(files)), (COMMENT_COUNT, shown)):
+                if front.get(name) != str(value).encode():
+                    said = front.get(name, b"nothing").decode("utf-8", "replace")
                     self.add("inconsistent", f"{name} says {said}, the files hold {value}",
                              "index.md")
+
+
+def _fill_json(post: _PostFile, document: Any) -> None:
+    """Fill ``post`` from a parsed JSON post file."""
+    read = read_post(document)
+    post.problem = read.problem
+    if read.post_id is None:
+        return
+    post.post_id = read.post_id
+    for comment in read.comments:
+        post.ids.append(comment.id)
+        present = [key for key in comment.keys if key not in PUBLISHED_KEYS]
+        if present:
+            post.private_keys.update(present)
+            if post.first_private is None:
+                post.first_private = comment.id
+
+
+def _fill_markdown(post: _PostFile, markdown: MarkdownScan) -> None:
+    """Fill ``post`` from a Markdown page read to its end."""
+    try:
+        page = markdown.page()
+    except UnreadablePage as exc:
+        post.problem = str(exc)
+        return
+    post.post_id = page.post_id
+    post.ids = page.ids
+    post.listed_ids = page.listed_ids
+    post.claimed_count = page.claimed_count
 
 
 def _some(ids: list[int]) -> str:

@@ -63,6 +63,16 @@ from .html import (
     tagged_html,
 )
 from .markdown_escape import SURROGATE, escape_text, link_destination, needs_escape, one_line
+from .markdown_format import (
+    COMMENT_COUNT,
+    COMMENT_IDS,
+    FENCE,
+    IN_REPLY_TO,
+    MENTIONS_HEADING,
+    POST_ID,
+    anchor,
+    anchor_href,
+)
 from .sanitised_markdown import (
     MARK_KIND,
     NBSP_PLACEHOLDER,
@@ -418,7 +428,7 @@ def _when(node: Mapping[str, Any]) -> str:
 
 
 def _anchor(comment_id: object) -> str:
-    return f'<a id="comment-{int(comment_id)}"></a>' if isinstance(comment_id, int) else ""
+    return anchor(int(comment_id)) if isinstance(comment_id, int) else ""
 
 
 def _name(node: Mapping[str, Any]) -> str:
@@ -463,13 +473,13 @@ def walk(forest: list[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], int, 
 
 def front_matter(fields: list[tuple[str, Any]]) -> str:
     """YAML front matter: every string quoted, so no title can break it."""
-    lines = ["---"]
+    lines = [FENCE]
     for key, value in fields:
         if isinstance(value, list):
             lines.append(f"{key}: [{', '.join(_yaml_scalar(item) for item in value)}]")
         else:
             lines.append(f"{key}: {_yaml_scalar(value)}")
-    lines.append("---")
+    lines.append(FENCE)
     return "\n".join(lines) + "\n"
 
 
@@ -489,10 +499,10 @@ def render_markdown(record: Mapping[str, Any], max_depth: int = DEFAULT_MAX_DEPT
             ("title", str(post.get("title") or "")),
             ("date", post.get("date")),
             ("url", public_url(post.get("url"))),
-            ("post_id", post.get("id")),
+            (POST_ID, post.get("id")),
             ("author", str(post.get("author_name") or post.get("author") or "")),
-            ("comment_count", len(nodes)),
-            ("comment_ids", ids),
+            (COMMENT_COUNT, len(nodes)),
+            (COMMENT_IDS, ids),
         ]
     )
     out: list[str] = []
@@ -518,7 +528,7 @@ def render_markdown(record: Mapping[str, Any], max_depth: int = DEFAULT_MAX_DEPT
         else:
             out.extend(lines)
     if mentions:
-        out.extend(["", "## Mentions", ""])
+        out.extend(["", MENTIONS_HEADING, ""])
         out.extend(_mention_line(node) for node in mentions)
     return head + "\n".join(out) + ("\n" if out else "")
 
@@ -542,9 +552,9 @@ def _comment_lines(
     answered = names.get(parent_id) if parent_id else None
     if answered is not None and (parent_id != parent or depth > max_depth):
         # Not shown under its parent (nested too deep, or a broken thread): say whom.
-        target = f"#comment-{parent_id}" if isinstance(parent_id, int) else ""
+        target = anchor_href(parent_id) if isinstance(parent_id, int) else ""
         who = _name(answered)
-        header += f" · in reply to [{who}]({target})" if target else f" · in reply to {who}"
+        header += f"{IN_REPLY_TO}[{who}]({target})" if target else f"{IN_REPLY_TO}{who}"
     lines = [header]
     if not _is_ping(node):
         body = comment_markdown(node.get("content_html"))

@@ -49,6 +49,7 @@ from ..render.markdown import (
     render_markdown,
     walk,
 )
+from ..render.markdown_format import COMMENT_COUNT, POST_COUNT
 from .paths import PostNamer
 from .publish import STAGING_PREFIX, StagedFolder
 
@@ -184,7 +185,7 @@ def index_markdown_parts(
 ) -> Iterator[bytes]:
     """``index.md`` piece by piece: a list of posts linking to their files and pages."""
     yield front_matter(
-        [("title", "Comments"), ("post_count", post_count), ("comment_count", comment_count)]
+        [("title", "Comments"), (POST_COUNT, post_count), (COMMENT_COUNT, comment_count)]
     ).encode("utf-8")
     first = True
     for entry in entries:
