@@ -25,9 +25,10 @@ can hold by default, ``--max-comment-size``). Then ``verify`` itself on the
 small set's archive, with its reader swapped for each whole-document way, to
 show what share of an audit the reader is.
 
-Each case runs in its own process: time is the best of ``--repeat`` runs, peak
-memory the growth of the process's peak RSS over what it had before reading
-(imports done). ijson is not a dependency of wpmigrate; without it its rows are
+Each case runs in its own process: time is the best of ``--repeat`` rounds
+(each round runs every way once, in turn), peak memory the growth of the
+process's peak RSS (``VmHWM``, Linux) over what it had before reading (imports
+done). ijson is not a dependency of wpmigrate; without it its rows are
 left out (``pip install ijson``).
 """
 
@@ -36,7 +37,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -126,13 +126,23 @@ _READERS: dict[str, Callable[[str], Any]] = {
 }
 
 
+def _peak_mb() -> float:
+    """The process's peak RSS since it started its program (``VmHWM``; ``ru_maxrss``
+    would also count the parent's pages the forked child had before ``exec``)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise OSError("no VmHWM in /proc/self/status (Linux only)")
+
+
 def _child_read(way: str, paths: list[str]) -> dict[str, float]:
     from wpmigrate.render.json_archive_reader import read_post
 
     reader = _READERS[way]
     # The libraries are imported before the clock starts (each way imports its own).
     __import__("ijson" if way.startswith("ijson") else "orjson")
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = _peak_mb()
     start = time.perf_counter()
     comments = 0
     for path in paths:
@@ -143,8 +153,7 @@ def _child_read(way: str, paths: list[str]) -> dict[str, float]:
             comments += len(read_post(document).comments)
         del document
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"seconds": seconds, "peak_mb": (peak - before) / 1024, "comments": comments}
+    return {"seconds": seconds, "peak_mb": _peak_mb() - before, "comments": comments}
 
 
 class _Whole:
@@ -197,31 +206,35 @@ def _child_verify(way: str, export: str, folder: str) -> dict[str, float]:
         verify_module.JsonSkeleton = _IjsonItems  # type: ignore[misc,assignment]
     session = ReadSession([export])
     session.open()
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = _peak_mb()
     start = time.perf_counter()
     report = verify_module.verify(session.groups(), folder)
     seconds = time.perf_counter() - start
     assert report.ok, report.lines()[:3]
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"seconds": seconds, "peak_mb": (peak - before) / 1024, "comments": report.found}
+    return {"seconds": seconds, "peak_mb": _peak_mb() - before, "comments": report.found}
 
 
-def _run_child(args: list[str], repeat: int) -> dict[str, float]:
-    best: dict[str, float] | None = None
+def _run_child(args: list[str]) -> dict[str, float]:
+    output = subprocess.run(
+        [sys.executable, __file__, "--child", *args], check=True, capture_output=True, text=True
+    ).stdout
+    result: dict[str, float] = json.loads(output)
+    return result
+
+
+def _best_of(cases: dict[str, list[str]], repeat: int) -> dict[str, dict[str, float]]:
+    """Each case's best time (and highest peak) over ``repeat`` rounds; a round runs
+    every case once, so a change in the machine's load touches all of them alike."""
+    best: dict[str, dict[str, float]] = {}
     for _ in range(repeat):
-        output = subprocess.run(
-            [sys.executable, __file__, "--child", *args],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        result = json.loads(output)
-        if best is None or result["seconds"] < best["seconds"]:
-            peak = max(result["peak_mb"], best["peak_mb"] if best else 0.0)
-            best = {**result, "peak_mb": peak}
-        else:
-            best["peak_mb"] = max(best["peak_mb"], result["peak_mb"])
-    assert best is not None
+        for name, args in cases.items():
+            result = _run_child(args)
+            known = best.get(name)
+            if known is None or result["seconds"] < known["seconds"]:
+                best[name] = {**result, "peak_mb": max(result["peak_mb"],
+                                                       known["peak_mb"] if known else 0.0)}
+            else:
+                known["peak_mb"] = max(known["peak_mb"], result["peak_mb"])
     return best
 
 
@@ -299,11 +312,11 @@ def main(argv: list[str] | None = None) -> int:
             "| --- | --- | ---: | ---: | ---: |",
         ]
         for name, paths in sets.items():
-            base = None
             label = f"{name} ({len(paths):,} file{'s' if len(paths) > 1 else ''}, {_size(paths)})"
+            best = _best_of({way: ["read", way, *paths] for way in ways}, args.repeat)
+            base = best["skeleton"]["seconds"]
             for way in ways:
-                result = _run_child(["read", way, *paths], args.repeat)
-                base = base or result["seconds"]
+                result = best[way]
                 out.append(
                     f"| {label} | {way} | {result['seconds']:.3f} | "
                     f"{result['seconds'] / base:.2f} | {result['peak_mb']:.1f} |"
@@ -311,14 +324,15 @@ def main(argv: list[str] | None = None) -> int:
         out += ["", "| verify (small set's archive) | time (s) | x skeleton | peak memory (MB) |",
                 "| --- | ---: | ---: | ---: |"]  # fmt: skip
         folder = str(Path(scratch) / "archive")
-        base = None
-        for way in VERIFY_WAYS:
-            if way.startswith("ijson") and not _have_ijson():
-                continue
-            result = _run_child(["verify", way, str(export), folder], args.repeat)
-            base = base or result["seconds"]
+        audits = [way for way in VERIFY_WAYS if _have_ijson() or not way.startswith("ijson")]
+        best = _best_of(
+            {way: ["verify", way, str(export), folder] for way in audits}, args.repeat
+        )
+        for way in audits:
+            result = best[way]
             out.append(
-                f"| {way} | {result['seconds']:.2f} | {result['seconds'] / base:.2f} | "
+                f"| {way} | {result['seconds']:.2f} | "
+                f"{result['seconds'] / best['skeleton']['seconds']:.2f} | "
                 f"{result['peak_mb']:.1f} |"
             )
     print("\n".join(out))
