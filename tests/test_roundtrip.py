@@ -25,6 +25,7 @@ from wpmigrate.privacy import PUBLIC_FIELDS, TREE_FIELDS
 from wpmigrate.render.json_archive import dumps, render_json
 from wpmigrate.render.json_archive_reader import (
     KEEP,
+    InvalidJson,
     JsonSkeleton,
     content_regions,
     load_skeleton,
@@ -218,3 +219,24 @@ def test_what_the_skeleton_reads_and_orjson_refuses() -> None:
         with pytest.raises(orjson.JSONDecodeError):
             orjson.loads(data)
         assert load_skeleton(data) == json.loads(data)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    value=st.lists(st.text(alphabet="ab", max_size=8), min_size=1, max_size=8),
+    pick=st.integers(0, 100),
+    bad=st.sampled_from(["\x01", "\n", "\\q", "\\u12x"]),
+    size=st.integers(1, 1 << 20),
+)
+def test_a_bad_string_is_reported_on_its_line(
+    value: list[str], pick: int, bad: str, size: int
+) -> None:
+    """The line of a control character or a bad escape is the one json.loads gives."""
+    lines = json.dumps(value, indent=2).split("\n")
+    at = 1 + pick % len(value)  # a line holding a string
+    lines[at] = lines[at].replace('"', '"' + bad, 1)
+    data = "\n".join(lines).encode()
+    with pytest.raises(json.JSONDecodeError) as expected:
+        json.loads(data)
+    with pytest.raises(InvalidJson, match=rf"^line {expected.value.lineno}: "):
+        fed(data, size)

@@ -72,8 +72,11 @@ class JsonSkeleton:
                 if data[end] == 0x5C and size - end < 6 and not final:
                     self._tail = data[end:]  # an escape cut by the chunk: finish it next time
                     return
-                line = self._line + data.count(b"\n", 0, end)
-                raise InvalidJson(f"line {line}: a control character or bad escape in a string")
+                # A string holds no raw line break: it is on the line it started on,
+                # which the pieces before it have counted.
+                raise InvalidJson(
+                    f"line {self._line}: a control character or bad escape in a string"
+                )
             end = _BULK.match(data, pos).end()  # type: ignore[union-attr]
             if end > pos:
                 piece = data[pos:end]
