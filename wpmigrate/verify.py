@@ -31,24 +31,28 @@ Such a file is read a second time, whole, to place each occurrence in the text
 of a comment (JSON: its ``content_html``; Markdown: below its header line, up to
 the next anchor). Anywhere else the address is still a ``private`` finding.
 
-Both archive formats are read: JSON post files (the ``comments`` forest) and
-Markdown post files (the ``<a id="comment-N"></a>`` anchors readers see,
-cross-checked with the front matter's ``comment_ids``). When a folder holds
-both, each format must be complete on its own. ``index.json``/``index.md`` are
-only cross-checked.
+Both archive formats are read, each by the reader beside its writer: JSON post
+files (the ``comments`` forest, :mod:`wpmigrate.render.json_archive_reader`)
+and Markdown post files (the ``<a id="comment-N"></a>`` anchors readers see,
+cross-checked with the front matter's ``comment_ids``,
+:mod:`wpmigrate.render.markdown_reader`). When a folder holds both, each
+format must be complete on its own. ``index.json``/``index.md`` are only
+cross-checked.
 
-The private scan covers every byte of every file, hidden ones included:
-e-mail addresses case-insensitively, on address boundaries (``bob@x.org`` is
-not found in ``jim.bob@x.org``); IP addresses on number boundaries
-(``192.0.2.1`` is not found in ``192.0.2.10`` or ``1.192.0.2.1``); Markdown
-backslash escapes are ignored (``john\\_doe@x.org``). Loopback and unspecified
-addresses (``127.0.0.1``, ``::1``, ``0.0.0.0``) identify nobody and are not
-looked for. Comment meta has no reliable text form, so it is checked as a
-field of JSON files; its values are mostly the same e-mail/IP, found by the scan.
+The private scan (:mod:`wpmigrate.privacy_scan`) covers every byte of every
+file, hidden ones included: e-mail addresses case-insensitively, on address
+boundaries (``bob@x.org`` is not found in ``jim.bob@x.org``); IP addresses on
+number boundaries (``192.0.2.1`` is not found in ``192.0.2.10`` or
+``1.192.0.2.1``); Markdown backslash escapes are ignored
+(``john\\_doe@x.org``). Loopback and unspecified addresses (``127.0.0.1``,
+``::1``, ``0.0.0.0``) identify nobody and are not looked for. Comment meta has
+no reliable text form, so it is checked as a field of JSON files; its values
+are mostly the same e-mail/IP, found by the scan.
 
 Memory grows with the number of comments (the audit keeps their ids) but not
 with the size of a file: files are read in chunks, and a JSON file is parsed
-from a skeleton whose long strings are emptied while streaming.
+from a skeleton whose long strings are emptied while streaming (why not a JSON
+library: ``docs/benchmarks.md``, "verify's JSON reader").
 """
 
 from __future__ import annotations
