@@ -282,6 +282,36 @@ def test_a_signal_in_exec_code_or_on_cli_mains_first_lines_exits_130(
     assert done.stdout == b""
 
 
+def test_a_signal_while_nh3_calls_the_attribute_filter_is_not_lost(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # nh3 prints and drops an exception raised in its callback: a Ctrl-C landing
+    # there was lost (the run went on, the post's links gone, a traceback printed).
+    from wpmigrate.render import html
+
+    real = html._attribute_filter
+    calls: list[str] = []
+
+    def interrupted(tag: str, attribute: str, value: str) -> str | None:
+        calls.append(attribute)
+        if len(calls) == 1:
+            os.kill(os.getpid(), signal.SIGINT)  # the handler raises in here
+        return real(tag, attribute, value)
+
+    monkeypatch.setattr(html, "_attribute_filter", interrupted)
+    link = '<a href="http://example.org/">x</a>'
+    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    publish.install_signal_handlers()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            html.sanitise(link)
+    finally:
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
+    assert 'href="http://example.org/"' in html.sanitise(link)  # the next post is whole
+    assert len(calls) > 1
+
+
 # ---------------------------------------------------------------- the commit itself
 
 
