@@ -16,14 +16,17 @@ from .write.publish import install_signal_handlers
 
 def main() -> None:
     """Console-script entry point."""
-    install_signal_handlers()
     try:
+        install_signal_handlers()
         from .cli import main as run
+
+        # Inside the try too: a signal can land on cli.main's first line, before
+        # its own try (Python checks for signals on entering a function).
+        run()
     except KeyboardInterrupt as exc:
         terminated = isinstance(exc, Terminated)
         sys.stderr.write("Error: terminated\n" if terminated else "Error: interrupted\n")
         sys.exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)
-    run()
 
 
 if __name__ == "__main__":

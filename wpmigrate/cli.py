@@ -676,9 +676,10 @@ def verify_command(
 
 def main() -> None:
     """Console-script entry point: exit codes for what happens outside a command too."""
-    guard_standard_streams()
-    install_signal_handlers()
     try:
+        # In the try: a signal while these run is "interrupted" like any other.
+        guard_standard_streams()
+        install_signal_handlers()
         # make_context/invoke rather than cli.main: main turns a Ctrl-C that
         # lands outside a command (while parsing) into "Aborted!" and exit 1.
         with cli.make_context("wpmigrate", sys.argv[1:]) as ctx:

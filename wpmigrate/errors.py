@@ -27,6 +27,20 @@ EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGINT, raised where the program is (see
+    :func:`wpmigrate.write.publish.install_signal_handlers`).
+
+    A subclass, never KeyboardInterrupt itself: CPython remembers a
+    KeyboardInterrupt of exactly that type leaving code run by ``exec`` or
+    ``eval`` of a string (dataclasses and namedtuple make their methods so, at
+    import) as uncaught, even when the program catches it further up, and then
+    ``python -m wpmigrate`` ends by killing itself with SIGINT (status -2)
+    instead of exiting 130 after its message. The check is on the exact type,
+    so a subclass is left to the program, as Terminated always was.
+    """
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM, raised where the program is.
 

@@ -379,6 +379,36 @@ def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
+#: An exception raised in :func:`_attribute_filter` while nh3 runs, to raise after it.
+_filter_failed: list[BaseException] = []
+
+
+def _guarded_attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+    # nh3 calls this from Rust: an exception raised here is printed ("Exception
+    # ignored in: ('a', 'href', …)") and lost, the attribute dropped. Ctrl-C or
+    # SIGTERM landing here (their handler raises where the program is) would be
+    # lost so, the run going on to the end with that post's links gone. It is
+    # kept and raised when nh3 returns (the attribute is dropped meanwhile).
+    try:
+        return _attribute_filter(tag, attribute, value)
+    except BaseException as exc:
+        _filter_failed.append(exc)
+        return None
+
+
+def _checked(clean: Callable[[str], str]) -> Callable[[str], str]:
+    def run(html: str) -> str:
+        _filter_failed.clear()
+        result = clean(html)
+        if _filter_failed:
+            failed = _filter_failed[0]
+            _filter_failed.clear()
+            raise failed
+        return result
+
+    return run
+
+
 def _make_cleaner() -> Callable[[str], str]:
     options = {
         "tags": set(COMMENT_TAGS) | set(AUTOP_TAGS),
@@ -387,14 +417,14 @@ def _make_cleaner() -> Callable[[str], str]:
         "clean_content_tags": {"script", "style", "iframe", "noscript", "noembed", "noframes",
                                "template"},
         "attributes": {tag: set(names) for tag, names in COMMENT_TAGS.items() if names},
-        "attribute_filter": _attribute_filter,
+        "attribute_filter": _guarded_attribute_filter,
         "url_schemes": set(HREF_SCHEMES),
         "link_rel": LINK_REL,
         "strip_comments": True,
     }
     if hasattr(nh3, "Cleaner"):  # nh3 >= 0.3: build the rules once
-        return nh3.Cleaner(**options).clean  # type: ignore[arg-type]
-    return lambda html: nh3.clean(html, **options)  # type: ignore[arg-type]
+        return _checked(nh3.Cleaner(**options).clean)  # type: ignore[arg-type]
+    return _checked(lambda html: nh3.clean(html, **options))  # type: ignore[arg-type]
 
 
 _clean = _make_cleaner()

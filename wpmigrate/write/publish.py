@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any, BinaryIO
 
-from ..errors import OutputError, Terminated
+from ..errors import Interrupted, OutputError, Terminated
 
 STAGING_PREFIX = ".wpmigrate-staging-"
 #: Inside a folder's staging: the journal of a commit in progress.
@@ -75,11 +75,12 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
         signal.signal(other, signal.SIG_IGN)
     if signum == signal.SIGTERM:
         raise Terminated()
-    raise KeyboardInterrupt()
+    raise Interrupted()  # not KeyboardInterrupt itself: see Interrupted
 
 
 def install_signal_handlers() -> None:
-    """Make SIGINT and SIGTERM exceptions that clean up (the CLI's entry point calls it).
+    """Make SIGINT and SIGTERM exceptions that clean up: :class:`~wpmigrate.errors.Interrupted`,
+    :class:`~wpmigrate.errors.Terminated` (the CLI's entry point calls it).
 
     Python's default SIGTERM kills the process on the spot: no ``finally``
     runs, staging and worker processes are left behind.
