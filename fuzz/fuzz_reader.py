@@ -3,7 +3,7 @@
 Every input is read the ways the commands read an export, and the run fails on
 anything but the project's own errors:
 
-* through :meth:`wpmigrate.parse.wxr.ExportReader.posts_from` with and without
+* through :meth:`wpmigrate.parse.exports.ExportReader.posts_from` with and without
   ``reopen`` (the fast path that re-reads with repairs at the first defect, and
   the repairing path), each with the input cut into a few chunk sizes, and
   once as ``--encoding cp1252`` does;
@@ -301,7 +301,7 @@ def read_xml(
     ``encoding`` is ``--encoding`` (which skips the fast path).
     """
     from wpmigrate.errors import WpmigrateError
-    from wpmigrate.parse.wxr import ExportReader
+    from wpmigrate.parse.exports import ExportReader
     from wpmigrate.pipeline import post_group
 
     parts = pieces(data, size)
@@ -368,7 +368,7 @@ def _rechunking(piece_size: int) -> Iterator[None]:
 def _outcome(data: bytes, rechunk: int) -> tuple[list[Any], dict[str, int], str]:
     """Posts read by a repairing read, its repair counts (on success) and its error."""
     from wpmigrate.errors import WpmigrateError
-    from wpmigrate.parse.wxr import ExportReader
+    from wpmigrate.parse.exports import ExportReader
 
     reader = ExportReader()
     posts: list[Any] = []

@@ -1,6 +1,6 @@
 """Shared fixtures: where the fixtures and the corpus are, and two ways to read an export.
 
-* ``read_export`` runs the library reader (:class:`wpmigrate.parse.wxr.ExportReader`) on bytes
+* ``read_export`` runs the library reader (:class:`wpmigrate.parse.exports.ExportReader`) on bytes
   and returns the ``extract`` records, the repair counts and the error, if any.
 * ``run_cli`` runs the ``wpmigrate`` command in-process with click's ``CliRunner`` and
   returns stdout, stderr and the exit code, with stdout's JSON Lines already parsed.
@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from wpmigrate.cli import cli
 from wpmigrate.errors import WpmigrateError
 from wpmigrate.models import comment_record
-from wpmigrate.parse.wxr import ExportReader
+from wpmigrate.parse.exports import ExportReader
 
 REPO = Path(__file__).resolve().parent.parent
 

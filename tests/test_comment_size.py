@@ -17,7 +17,9 @@ import pytest
 from click.testing import CliRunner
 
 from wpmigrate.cli import cli, parse_size
-from wpmigrate.parse.wxr import MAX_COMMENT_SIZE, ExportReader, format_size
+from wpmigrate.parse.exports import ExportReader
+from wpmigrate.parse.faults import format_size
+from wpmigrate.parse.wxr import MAX_COMMENT_SIZE
 
 HEAD = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'

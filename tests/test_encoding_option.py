@@ -21,8 +21,9 @@ import pytest
 from conftest import CUSTOMER_LOVE, Run, error_line
 
 from wpmigrate.errors import WpmigrateError
-from wpmigrate.parse.repair import Repairs, detect_encoding, forced_encoding, usable_codec
-from wpmigrate.parse.wxr import ExportReader
+from wpmigrate.parse.encoding import detect_encoding, forced_encoding, usable_codec
+from wpmigrate.parse.exports import ExportReader
+from wpmigrate.parse.repairs import Repairs
 
 Cli = Callable[..., Run]
 

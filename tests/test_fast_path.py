@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wpmigrate.errors import WpmigrateError
-from wpmigrate.parse.wxr import ExportReader
+from wpmigrate.parse.exports import ExportReader
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 DOCUMENTS = sorted(FIXTURES.glob("*.xml")) + sorted(FIXTURES.glob("quirks/**/*.xml"))

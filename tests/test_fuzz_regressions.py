@@ -27,7 +27,7 @@ from conftest import Read, read_documents
 
 from wpmigrate.errors import DataError
 from wpmigrate.models import gmt_from_local
-from wpmigrate.parse.wxr import ExportReader
+from wpmigrate.parse.exports import ExportReader
 
 ROOT = Path(__file__).resolve().parents[1]
 FUZZ = ROOT / "fuzz"

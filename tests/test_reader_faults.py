@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 
 from wpmigrate.errors import WpmigrateError
 from wpmigrate.models import comment_record
-from wpmigrate.parse.repair import Repairs, normalise
-from wpmigrate.parse.wxr import ExportReader
+from wpmigrate.parse.exports import ExportReader
+from wpmigrate.parse.repair import normalise
+from wpmigrate.parse.repairs import Repairs
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from repair_linear import pathological  # a benchmark script, not a package

@@ -38,7 +38,7 @@ from hypothesis import strategies as st
 
 from wpmigrate.errors import IntegrityError, WpmigrateError
 from wpmigrate.models import comment_record
-from wpmigrate.parse.wxr import ExportReader
+from wpmigrate.parse.exports import ExportReader
 from wpmigrate.privacy import public_url
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,5 @@
-"""wpmigrate.parse.repair: encoding detection, byte repairs, safe chunking, the prolog checks."""
+"""wpmigrate.parse.repair and its helpers: encoding detection, byte repairs, safe chunking,
+the prolog checks."""
 
 from __future__ import annotations
 
@@ -11,15 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wpmigrate.errors import DataError
-from wpmigrate.parse.repair import (
-    REPAIR_MESSAGES,
-    Repairs,
-    _rechunk,
-    _safe_cut,
-    _valid_utf8,
-    detect_encoding,
-    normalise,
-)
+from wpmigrate.parse.encoding import detect_encoding, valid_utf8
+from wpmigrate.parse.repair import _rechunk, _safe_cut, normalise
+from wpmigrate.parse.repairs import REPAIR_MESSAGES, Repairs
 from wpmigrate.parse.wxr import WxrReader
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -130,7 +125,7 @@ def test_valid_utf8_counts_only_replacements_it_made() -> None:
     """A U+FFFD already in the text is content, not a repair."""
     repairs = Repairs()
     chunk = "real \ufffd here, ".encode() + b"bad \xff and \xe2\x82 cut"
-    fixed = _valid_utf8(chunk, repairs)
+    fixed = valid_utf8(chunk, repairs)
     assert fixed.decode("utf-8") == "real \ufffd here, bad \ufffd and \ufffd cut"
     assert repairs["invalid_bytes"] == 2
 
@@ -138,7 +133,7 @@ def test_valid_utf8_counts_only_replacements_it_made() -> None:
 def test_valid_utf8_returns_valid_chunk_unchanged() -> None:
     repairs = Repairs()
     chunk = "caf\u00e9 \u2603".encode()
-    assert _valid_utf8(chunk, repairs) is chunk
+    assert valid_utf8(chunk, repairs) is chunk
     assert repairs["invalid_bytes"] == 0
 
 

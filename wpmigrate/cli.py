@@ -36,8 +36,9 @@ from .errors import (
     Terminated,
     WpmigrateError,
 )
-from .parse.repair import usable_codec
-from .parse.wxr import MAX_COMMENT_SIZE, format_size
+from .parse.encoding import usable_codec
+from .parse.faults import format_size
+from .parse.wxr import MAX_COMMENT_SIZE
 from .pipeline import (
     Converse,
     EncodedComments,

@@ -32,9 +32,10 @@ import orjson
 
 from .errors import WpmigrateError
 from .models import comment_record
-from .parse.repair import Repairs
+from .parse.exports import ExportReader
+from .parse.repairs import Repairs
 from .parse.sources import Source, open_sources, read_all, zip_member
-from .parse.wxr import MAX_COMMENT_SIZE, ExportReader
+from .parse.wxr import MAX_COMMENT_SIZE
 from .render.jsonl_reader import Group
 from .write.publish import remove_dead, signals_blocked, worker_signals
 

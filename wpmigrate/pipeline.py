@@ -20,8 +20,9 @@ from .conversation.thread import DEFAULT_MAX_DEPTH, Node, max_depth_of, thread
 from .errors import DataError, WpmigrateError
 from .models import Post, comment_record
 from .parallel import MIN_SPLIT_BYTES, ParallelReader, Stage, with_stage
+from .parse.exports import ExportReader
 from .parse.sources import Source, open_sources, read_all
-from .parse.wxr import MAX_COMMENT_SIZE, ExportReader
+from .parse.wxr import MAX_COMMENT_SIZE
 from .privacy import public_post, public_url, redact
 from .render.jsonl import encode
 from .render.jsonl_reader import Group, read_groups

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from .parse.repair import Repairs
+from .parse.repairs import Repairs
 
 
 @dataclass

@@ -9,7 +9,7 @@ from typing import Any
 
 from .conversation.moderation import NO_POST, Ledger, Policy, moderate
 from .conversation.thread import max_depth_of, thread
-from .parse.repair import Repairs
+from .parse.repairs import Repairs
 from .render.jsonl_reader import Group
 from .report import counts
 

@@ -1,255 +1,42 @@
-"""Settle the encoding and repair the defects WordPress is known to write, as bytes stream by.
+"""Repair, as bytes stream by, the defects WordPress is known to write, and nothing else.
 
 The XML parser is strict, and should be: lxml's recover mode closes a cut-off
-``<item>`` and hands back a half-read comment. Instead this module fixes the
-specific defects real exports carry, before the parser sees them, and counts
-every fix in a :class:`Repairs`:
+``<item>`` and hands back a half-read comment. Instead :func:`normalise` takes
+an export's bytes to UTF-8 (:mod:`.encoding`), judges its head (:mod:`.prolog`),
+and fixes the specific defects real exports carry before the parser sees them,
+counting every fix in a :class:`~wpmigrate.parse.repairs.Repairs`:
 
-* bytes that are not valid in the document's encoding (replaced with U+FFFD);
 * characters XML 1.0 forbids (control bytes such as U+0001 or U+001C pasted into
-  a comment, U+FFFE, U+FFFF) and character references to them or to lone
-  surrogates;
+  a comment) and character references to them or to lone surrogates;
 * HTML entities XML does not define (``&laquo;``, ``&nbsp;``) and bare ``&``
   outside CDATA;
-* namespace prefixes used but never declared (``atom:link`` without ``xmlns:atom``).
+* a ``]]>`` inside CDATA that old WordPress did not split;
+* namespace prefixes first used after the head without a declaration.
 
-It also refuses what no WordPress export contains and attackers use: a DOCTYPE
-(entity expansion, external entities), and reports early what the input is when
-it is not WXR at all (an HTML page, an Atom feed).
-
-Everything else is left to the parser to reject with its line and column, which
-this module keeps intact: no repair adds or removes a line break.
+The byte-level scanner here knows at every byte whether it is inside CDATA,
+in one pass. Everything else is left to the parser to reject with its line and
+column, which this module keeps intact: no repair adds or removes a line break.
 """
 
 from __future__ import annotations
 
 import bisect
-import codecs
 import html.entities
 import re
-import threading
-from collections import Counter
 from collections.abc import Iterable, Iterator
 
-from ..errors import DataError
-
-#: Messages for the summary, by repair kind.
-REPAIR_MESSAGES = {
-    "invalid_bytes": "byte sequences invalid in the file's encoding replaced with U+FFFD",
-    "control_chars": "characters forbidden in XML (control bytes) removed",
-    "bad_char_refs": "character references to forbidden characters replaced",
-    "html_entities": "HTML entities unknown to XML converted to characters",
-    "bare_ampersands": "unescaped '&' escaped",
-    "undeclared_prefixes": "elements with an undeclared namespace prefix read",
-    "unknown_encoding": "files with an unknown declared encoding read as UTF-8",
-    "missing_post_ids": "items without a numeric post id given a negative id",
-    "post_ids_from_links": "items without a post id identified by their ?p= link",
-    "missing_comment_ids": "comments without a numeric id given a negative id",
-    "bad_parent_ids": "comments with a non-numeric parent treated as top level",
-    "bad_user_ids": "comments with a non-numeric user id treated as logged out",
-    "bad_dates": "unreadable dates set to null",
-    "derived_gmt_dates": "missing GMT dates derived from the post's time offset",
-    "duplicate_comments": "duplicate comments skipped",
-    "duplicate_posts": "items repeating a post already read, with nothing new, skipped",
-    "renumbered_comments": "comments sharing an id with a different comment given a negative id",
-    "extra_channels": "extra <channel> elements read as part of the export",
-    "nested_items": "<item> elements nested in an item read as posts of their own",
-    "nested_comments": "comments nested in a comment read as comments of the post",
-    "comments_outside_items": "comments outside any <item> read (as post 0: no-post)",
-    "raw_cdata_ends": "']]>' inside CDATA (an old WordPress's inline scripts) kept as text",
-}
-
-
-class Repairs(Counter[str]):
-    """Counts of repaired defects by kind (keys of :data:`REPAIR_MESSAGES`)."""
-
-    def lines(self) -> list[str]:
-        """One human-readable line per kind of repair made, most frequent first."""
-        return [
-            f"{count} {REPAIR_MESSAGES.get(kind, kind)}"
-            for kind, count in self.most_common()
-            if count
-        ]
-
-
-# --- encoding -----------------------------------------------------------------
-
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
+from .encoding import CONTROL_BYTES, codec_for, strip_bom, transcode, valid_utf8
+from .faults import NeedsRepair
+from .prolog import (
+    DECLARED_PREFIX,
+    MEANINGFUL,
+    NAME,
+    UNDECLARED_NAMESPACE,
+    USED_PREFIX,
+    handled_prefixes,
+    read_head,
 )
-#: Without a BOM, a 16- or 32-bit encoding shows in the first characters: ``<``
-#: (after any white space) and the ASCII character after it, each beside NUL
-#: bytes. Fix: only ``<?`` was known (XML 1.0, appendix F), so an export without
-#: a declaration, starting ``<rss`` or ``<!--`` in UTF-16, was read as UTF-8.
-_BOMLESS = (
-    (re.compile(rb"(?:[\t\n\r ]\x00\x00\x00)*<\x00\x00\x00"), "utf-32-le"),
-    (re.compile(rb"(?:\x00\x00\x00[\t\n\r ])*\x00\x00\x00<"), "utf-32-be"),
-    (re.compile(rb"(?:[\t\n\r ]\x00)*<\x00[!-~]\x00"), "utf-16-le"),
-    (re.compile(rb"(?:\x00[\t\n\r ])*\x00<\x00[!-~]"), "utf-16-be"),
-)
-#: For a codec named with ``--encoding``: a BOM it would read as text (U+FEFF),
-#: and the codec that reads it as a BOM instead.
-_READS_BOM = {
-    "utf-8": (codecs.BOM_UTF8, "utf-8-sig"),
-    "utf-16-le": (codecs.BOM_UTF16_LE, "utf-16"),
-    "utf-16-be": (codecs.BOM_UTF16_BE, "utf-16"),
-    "utf-32-le": (codecs.BOM_UTF32_LE, "utf-32"),
-    "utf-32-be": (codecs.BOM_UTF32_BE, "utf-32"),
-}
-_DECLARED = re.compile(rb"""^\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
-
-
-#: Text codecs Python has that no XML document is written in, and that break the
-#: transcoding: they yield lone surrogates (UTF-7, the escape codecs) or refuse a
-#: replacing error handler (idna, punycode, undefined).
-_NOT_FOR_XML = frozenset(
-    {"utf-7", "unicode-escape", "raw-unicode-escape", "idna", "punycode", "undefined"}
-)
-
-
-def usable_codec(name: str) -> str | None:
-    """Python's name for an encoding a document can be read in, else ``None``.
-
-    Fix (found by fuzzing): ``encoding="UTF7"`` (or ``base64``, ``rot13``, ``zlib``:
-    codecs.lookup knows bytes-to-bytes and str-to-str transforms too) was taken
-    as the document's encoding, and decoding crashed (UnicodeEncodeError on a
-    lone surrogate, TypeError, AssertionError). Such a name is unknown here.
-    """
-    try:
-        info = codecs.lookup(name)
-    except (LookupError, ValueError):  # ValueError: a NUL in the name
-        return None
-    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_FOR_XML:
-        return None
-    return info.name
-
-
-def detect_encoding(head: bytes, repairs: Repairs) -> str:
-    """The codec for a document from its first bytes: BOM, then XML declaration.
-
-    Returns a Python codec name; ``utf-8`` unless something says otherwise.
-    """
-    for bom, codec in _BOMS:
-        if head.startswith(bom):
-            return codec
-    for pattern, codec in _BOMLESS:
-        if pattern.match(head):
-            return codec
-    declared = _DECLARED.match(head)
-    if not declared:
-        return "utf-8"
-    name = declared.group(1).decode("ascii")
-    usable = usable_codec(name)
-    if usable is None:
-        repairs["unknown_encoding"] += 1
-        return "utf-8"
-    codec = usable
-    # A declared 16/32-bit encoding without the byte pattern to match is a lie
-    # the first bytes already disproved: they are ASCII-compatible.
-    if codec.startswith(("utf-16", "utf-32")):
-        return "utf-8"
-    return "utf-8" if codec == "utf-8" else codec
-
-
-def forced_encoding(name: str, head: bytes) -> str:
-    """The codec to read a document in that the user says is in ``name`` (``--encoding``).
-
-    Fix: Python's ``utf-16`` and ``utf-32`` cannot decode a stream piece by
-    piece without a BOM (they raise: exit 70). Without one, the byte order is
-    that of the first characters, else little-endian (what Python's one-shot
-    ``utf-16`` decoding assumes on the machines exports come from). A BOM that
-    fits the codec named is read as a BOM, not as a U+FEFF before ``<?xml``.
-    """
-    codec = usable_codec(name) or name
-    if codec in ("utf-16", "utf-32"):
-        if any(head.startswith(bom) for bom, found in _BOMS if found == codec):
-            return codec
-        for pattern, bomless in _BOMLESS:
-            if bomless.startswith(codec) and pattern.match(head):
-                return bomless
-        return f"{codec}-le"
-    bom, reading = _READS_BOM.get(codec, (b"", codec))
-    return reading if bom and head.startswith(bom) else codec
-
-
-class _CountingReplace:
-    """A codec error handler that replaces like ``replace`` and counts what it replaced."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, error: UnicodeError) -> tuple[str, int]:
-        assert isinstance(error, UnicodeDecodeError)
-        self.count += 1
-        return "\ufffd", error.end
-
-
-_counting_replace = threading.local()
-
-
-def _dispatch_replace(error: UnicodeError) -> tuple[str, int]:
-    handler: _CountingReplace = _counting_replace.handler
-    return handler(error)
-
-
-codecs.register_error("wpmigrate-replace", _dispatch_replace)
-
-
-def _transcode(chunks: Iterable[bytes], codec: str, repairs: Repairs) -> Iterator[bytes]:
-    """Decode from ``codec`` (replacing and counting bad bytes), re-encode as UTF-8."""
-    handler = _CountingReplace()
-    decoder = codecs.getincrementaldecoder(codec)(errors="wpmigrate-replace")
-    for final, chunk in _with_final(chunks):
-        # Codec error handlers are global by name; the handler that counts for
-        # this stream is found through a thread-local, set around each call.
-        _counting_replace.handler = handler
-        text = decoder.decode(chunk, final=final)
-        if text:
-            yield _without_noncharacters(text, repairs).encode("utf-8")
-    repairs["invalid_bytes"] += handler.count
-
-
-def _with_final(chunks: Iterable[bytes]) -> Iterator[tuple[bool, bytes]]:
-    """Pair each chunk with whether it is the last (an empty last one if there is none)."""
-    previous: bytes | None = None
-    for chunk in chunks:
-        if previous is not None:
-            yield False, previous
-        previous = chunk
-    yield True, previous or b""
-
-
-def _valid_utf8(chunk: bytes, repairs: Repairs) -> bytes:
-    """``chunk`` if it is valid UTF-8, else with each bad sequence as U+FFFD (counted).
-
-    U+FFFE and U+FFFF, which XML forbids, are removed (counted as control characters).
-    """
-    try:
-        chunk.decode("utf-8")
-    except UnicodeDecodeError:
-        text = chunk.decode("utf-8", errors="replace")
-        repairs["invalid_bytes"] += text.count("\ufffd") - chunk.count(b"\xef\xbf\xbd")
-        return _without_noncharacters(text, repairs).encode("utf-8")
-    # Looked for here, in the bytes as read, rather than after the replacement:
-    # a run of U+FFFD (EF BF BD) makes a search for EF BF BE several times slower.
-    if b"\xef\xbf\xbe" in chunk or b"\xef\xbf\xbf" in chunk:
-        chunk, removed = _NONCHARACTERS.subn(b"", chunk)
-        repairs["control_chars"] += removed
-    return chunk
-
-
-def _without_noncharacters(text: str, repairs: Repairs) -> str:
-    """``text`` without U+FFFE and U+FFFF (counted as control characters)."""
-    if "\ufffe" in text or "\uffff" in text:
-        before = len(text)
-        text = text.replace("\ufffe", "").replace("\uffff", "")
-        repairs["control_chars"] += before - len(text)
-    return text
-
+from .repairs import Repairs
 
 # --- chunking -----------------------------------------------------------------
 
@@ -306,166 +93,8 @@ def _rechunk(chunks: Iterable[bytes], size: int) -> Iterator[bytes]:
         yield bytes(buf)
 
 
-# --- the prolog -----------------------------------------------------------------
-
-_NAME = rb"[A-Za-z_][\w.-]*"
-_START_TAG = re.compile(
-    rb"<(" + _NAME + rb"(?::" + _NAME + rb")?)"
-    rb"((?:\s+[^\s=>/]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*/?>"
-)
-_DECLARED_PREFIX = re.compile(rb"\bxmlns:(" + _NAME + rb")\s*=")
-_USED_PREFIX = re.compile(rb"</?(" + _NAME + rb"):" + _NAME)
-
-#: Namespaces WordPress and feed plugins use, declared when an export forgets one.
-KNOWN_NAMESPACES = {
-    b"wp": b"http://wordpress.org/export/1.2/",
-    b"excerpt": b"http://wordpress.org/export/1.2/excerpt/",
-    b"content": b"http://purl.org/rss/1.0/modules/content/",
-    b"wfw": b"http://wellformedweb.org/CommentAPI/",
-    b"dc": b"http://purl.org/dc/elements/1.1/",
-    b"atom": b"http://www.w3.org/2005/Atom",
-    b"sy": b"http://purl.org/rss/1.0/modules/syndication/",
-    b"slash": b"http://purl.org/rss/1.0/modules/slash/",
-    b"georss": b"http://www.georss.org/georss",
-    b"geo": b"http://www.w3.org/2003/01/geo/wgs84_pos#",
-    b"media": b"http://search.yahoo.com/mrss/",
-    b"itunes": b"http://www.itunes.com/dtds/podcast-1.0.dtd",
-}
-_MAX_PROLOG = 4 << 20
-
-
-def _line_of(buf: bytes, offset: int) -> int:
-    return buf.count(b"\n", 0, offset) + 1
-
-
-def _column_of(buf: bytes, offset: int) -> int:
-    return offset - (buf.rfind(b"\n", 0, offset) + 1) + 1
-
-
-def _describe_root(name: str, attrs: bytes) -> str:
-    """What a document with this root element probably is, for the error message."""
-    local = name.rsplit(":", 1)[-1].lower()
-    if local == "html":
-        return "an HTML page"
-    if local == "feed" and b"2005/Atom" in attrs:
-        return "an Atom feed"
-    if local == "rdf":
-        return "an RSS 1.0 (RDF) feed"
-    return f"an XML document with root element <{name}>"
-
-
-class _NeedMore(DataError):
-    """The prolog is not complete yet: read more before judging."""
-
-
-class _Prolog:
-    """What the bytes before and at the root element say about the document."""
-
-    def __init__(self, head: bytes, source: str) -> None:
-        self.source = source
-        pos = 0
-        size = len(head)
-        while True:
-            while pos < size and head[pos] in b" \t\r\n":
-                pos += 1
-            if head.startswith(b"<?", pos):
-                end = head.find(b"?>", pos)
-                if end == -1:
-                    self._incomplete(head, pos)
-                pos = end + 2
-            elif head.startswith(b"<!--", pos):
-                end = head.find(b"-->", pos)
-                if end == -1:
-                    self._incomplete(head, pos)
-                pos = end + 3
-            elif head[pos : pos + 9].upper() == b"<!DOCTYPE":
-                if head[pos + 9 : pos + 14].strip().lower().startswith(b"html"):
-                    self._fail(head, pos, "not a WXR export: this is an HTML page")
-                self._fail(
-                    head,
-                    pos,
-                    "refused: a DOCTYPE declaration (WordPress never writes one; "
-                    "it can define entities that read local files or expand without bound)",
-                )
-            else:
-                break
-        if pos >= size:
-            if not head.strip():
-                raise DataError("empty file: no XML in it", source)
-            self._incomplete(head, pos)
-        tag = _START_TAG.match(head, pos)
-        if not tag:
-            if head[pos : pos + 1] != b"<":
-                # cut by characters, not bytes: the same text however it was decoded
-                snippet = head[pos : pos + 80].decode("utf-8", "replace")[:20]
-                self._fail(head, pos, f"not an XML document (it starts with {snippet!r})")
-            self._incomplete(head, pos)
-        assert tag is not None
-        self.root = tag.group(1).decode("utf-8", "replace")
-        self.root_attrs = tag.group(2)
-        self.tag_end = tag.end(2)
-        if self.root != "rss":
-            self._fail(
-                head, pos, f"not a WXR export: {_describe_root(self.root, self.root_attrs)}"
-            )
-
-    def _fail(self, head: bytes, offset: int, message: str) -> None:
-        raise DataError(message, self.source, _line_of(head, offset), _column_of(head, offset))
-
-    def _incomplete(self, head: bytes, offset: int) -> None:
-        if len(head) >= _MAX_PROLOG:
-            self._fail(head, offset, "no root element in the first 4 MB: not a WXR export")
-        raise _NeedMore(
-            "the file ends before its first element: not a WXR export",
-            self.source,
-            _line_of(head, offset),
-            _column_of(head, offset),
-        )
-
-
-#: The namespace given to prefixes an export uses without declaring them. The
-#: reader counts elements in it (they are the repairs) and otherwise ignores them.
-UNDECLARED_NAMESPACE = "urn:wpmigrate:undeclared"
-#: Prefixes whose real namespace the reader needs: these are declared with it.
-_MEANINGFUL = {b"wp": KNOWN_NAMESPACES[b"wp"], b"dc": KNOWN_NAMESPACES[b"dc"]}
-
-
-def _inject_namespaces(head: bytes, prolog: _Prolog) -> tuple[bytes, re.Pattern[bytes] | None]:
-    """Declare on ``<rss>`` the prefixes it lacks: known ones, and unknown ones the head uses.
-
-    ``wp`` and ``dc`` get their real namespaces (the reader reads those
-    elements); every other missing prefix gets :data:`UNDECLARED_NAMESPACE`,
-    whose elements the reader counts. Returns the patched head and a pattern
-    counting start tags of the real-namespace ones, or ``None``: declaring a
-    prefix nobody uses is not a repair, using an undeclared one is.
-    """
-    declared = set(_DECLARED_PREFIX.findall(prolog.root_attrs))
-    used = set(_USED_PREFIX.findall(_without_forbidden(head))) - {b"xml", b"xmlns"}
-    # Fix: declaring ``wp`` on a document that never uses it made any plain RSS
-    # feed pass the reader's "is this WXR?" check (the namespace is what
-    # identifies an export), so a feed read as an export with no comments.
-    # ``wp`` and ``dc`` are declared only when the head uses them.
-    known = (set(KNOWN_NAMESPACES) - set(_MEANINGFUL)) | (used & set(_MEANINGFUL))
-    missing = sorted((used | known) - declared)
-    if not missing:
-        return head, None
-    declarations = b"".join(
-        b' xmlns:%s="%s"' % (prefix, _MEANINGFUL.get(prefix, UNDECLARED_NAMESPACE.encode()))
-        for prefix in missing
-    )
-    patched = head[: prolog.tag_end] + declarations + head[prolog.tag_end :]
-    meaningful = [prefix for prefix in missing if prefix in _MEANINGFUL]
-    if not meaningful:
-        return patched, None
-    return patched, re.compile(b"<(?:" + b"|".join(meaningful) + b"):")
-
-
 # --- references and characters -----------------------------------------------------
 
-#: C0 controls XML 1.0 forbids (all but tab, newline, carriage return).
-_CONTROL_BYTES = bytes(range(0x00, 0x09)) + b"\x0b\x0c" + bytes(range(0x0E, 0x20))
-#: U+FFFE and U+FFFF, forbidden too, in UTF-8.
-_NONCHARACTERS = re.compile(b"\xef\xbf[\xbe\xbf]")
 _BAD_DECIMAL = (
     rb"0*(?:[0-8]|1[124-9]|2[0-9]|3[01]"
     rb"|5529[6-9]|55[3-9][0-9][0-9]|56[0-9]{3}|57[0-2][0-9][0-9]|573[0-3][0-9]|5734[0-3]"
@@ -487,15 +116,6 @@ _SUSPECT = re.compile(
 _PLAIN_BARE = re.compile(rb"&(?=[^A-Za-z#])")
 _CDATA_OPEN = b"<![CDATA["
 _CDATA_CLOSE = b"]]>"
-
-
-def _without_forbidden(text: bytes) -> bytes:
-    """``text`` without the characters the repairs remove (control bytes, U+FFFE, U+FFFF).
-
-    Fix: prefixes were looked for before those were removed, so ``<w\x01p:x>``
-    hid a prefix that the parser then saw as ``<wp:x>``, undeclared.
-    """
-    return _NONCHARACTERS.sub(b"", text.translate(None, _CONTROL_BYTES))
 
 
 def _is_xml_char(code: int) -> bool:
@@ -538,11 +158,6 @@ def _fix_reference(match: re.Match[bytes], repairs: Repairs) -> bytes:
 
 # --- the pipeline ---------------------------------------------------------------
 
-
-class NeedsRepair(Exception):
-    """The fast path cannot read this document as it is: read it again with repairs."""
-
-
 #: A ``]]>`` followed by neither an end tag nor a split section's ``<![CDATA[``.
 _ODD_CDATA_END = re.compile(rb"\]\]>(?!<(?:/|!\[CDATA\[))")
 _CDATA_CHECK_TAIL = len(_CDATA_CLOSE) + len(_CDATA_OPEN)
@@ -577,7 +192,8 @@ def normalise(
     """Turn a raw export byte stream into well-formed-where-repairable UTF-8 XML.
 
     ``encoding`` overrides the one the document declares (for a Latin-1 export
-    that claims to be UTF-8). Raises :class:`DataError` for what cannot be WXR.
+    that claims to be UTF-8). Raises :class:`~wpmigrate.errors.DataError` for what
+    cannot be WXR.
 
     With ``repair=False`` (the fast path) only the document's head is checked
     and patched; the rest passes through untouched, for a parser that will
@@ -590,12 +206,10 @@ def normalise(
         head += chunk
         if len(head) >= 4096:
             break
-    if encoding is not None and usable_codec(encoding) is None:
-        raise DataError(f"cannot read an export as {encoding!r}: not a text encoding for XML")
-    codec = forced_encoding(encoding, head) if encoding else detect_encoding(head, repairs)
+    codec = codec_for(head, encoding, repairs)
     raw: Iterable[bytes] = _chain(head, stream)
     if codec == "utf-8-sig":
-        raw = _strip_bom(raw)
+        raw = strip_bom(raw)
         codec = "utf-8"
     utf8: Iterable[bytes]
     if not repair:
@@ -603,9 +217,9 @@ def normalise(
             raise NeedsRepair(codec)
         utf8 = raw
     elif codec == "utf-8":
-        utf8 = (_valid_utf8(piece, repairs) for piece in _rechunk(raw, chunk_size))
+        utf8 = (valid_utf8(piece, repairs) for piece in _rechunk(raw, chunk_size))
     else:
-        utf8 = _rechunk(_transcode(raw, codec, repairs), chunk_size)
+        utf8 = _rechunk(transcode(raw, codec, repairs), chunk_size)
     yield from _repair_xml(utf8, source, repairs, repair)
 
 
@@ -615,35 +229,15 @@ def _chain(head: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
     yield from rest
 
 
-def _strip_bom(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    first = True
-    for chunk in chunks:
-        if first:
-            chunk = chunk.removeprefix(codecs.BOM_UTF8)
-            first = False
-        yield chunk
-
-
 def _repair_xml(
     chunks: Iterable[bytes], source: str, repairs: Repairs, repair: bool = True
 ) -> Iterator[bytes]:
     stream = iter(chunks)
-    head = b""
-    prolog = None
-    for chunk in stream:
-        head += chunk
-        try:
-            prolog = _Prolog(head, source)
-            break
-        except _NeedMore:
-            continue
-    if prolog is None:
-        _Prolog(head, source)  # at the end of the input: raises what is wrong with it
-    assert prolog is not None
-    head, injected = _inject_namespaces(head, prolog)
+    head = read_head(stream, source)
+    injected = head.counted
     if not repair:
         tail = b""
-        for chunk in _chain(head, stream):
+        for chunk in _chain(head.data, stream):
             if injected is not None:
                 repairs["undeclared_prefixes"] += len(injected.findall(chunk))
             _check_cdata_ends(tail + chunk)
@@ -654,26 +248,21 @@ def _repair_xml(
     # prefix first used after it (past the first 256 KB of a large export) made
     # the whole read fail with "Namespace prefix … not defined", where the same
     # defect earlier in the file is repaired. Those get declared on each element
-    # that uses them instead (see _declare_late).
-    handled = (
-        set(_DECLARED_PREFIX.findall(head))
-        | set(_USED_PREFIX.findall(_without_forbidden(head)))
-        | (set(KNOWN_NAMESPACES) - set(_MEANINGFUL))
-        | {b"xml", b"xmlns"}
-    )
-    scanner = _Scanner(repairs, protect=prolog.tag_end)
+    # that uses them instead (see _Scanner.declare_late).
+    handled = handled_prefixes(head.data)
+    scanner = _Scanner(repairs, protect=head.tag_end)
     first = True
-    for chunk in _chain(head, stream):
+    for chunk in _chain(head.data, stream):
         # Per-chunk work stays in C: translate() and find() are an order of
         # magnitude faster than a regex over every byte.
-        cleaned = chunk.translate(None, _CONTROL_BYTES)
+        cleaned = chunk.translate(None, CONTROL_BYTES)
         if len(cleaned) != len(chunk):
             repairs["control_chars"] += len(chunk) - len(cleaned)
             chunk = cleaned
         if not first:
             if b"xmlns:" in chunk:
-                handled.update(_DECLARED_PREFIX.findall(chunk))
-            for prefix in set(_USED_PREFIX.findall(chunk)) - handled:
+                handled.update(DECLARED_PREFIX.findall(chunk))
+            for prefix in set(USED_PREFIX.findall(chunk)) - handled:
                 handled.add(prefix)
                 scanner.declare_late(prefix)
         if injected is not None:
@@ -687,11 +276,11 @@ def _repair_xml(
         yield rest
 
 
-_OWNER = re.compile(rb"<(" + _NAME + rb"(?::" + _NAME + rb")?)(?:\s[^<>]*)?>\s*\Z")
+_OWNER = re.compile(rb"<(" + NAME + rb"(?::" + NAME + rb")?)(?:\s[^<>]*)?>\s*\Z")
 _SECTION = rb"<!\[CDATA\[[^\]]*(?:\](?!\]>)[^\]]*)*\]\]>"
 #: An element whose whole content is CDATA (split sections too), closed by its own end tag.
 _CANONICAL = re.compile(
-    rb"<(" + _NAME + rb"(?::" + _NAME + rb")?)(?:\s[^<>]*)?>\s*(?:" + _SECTION + rb")+\s*</\1>"
+    rb"<(" + NAME + rb"(?::" + NAME + rb")?)(?:\s[^<>]*)?>\s*(?:" + _SECTION + rb")+\s*</\1>"
 )
 _CDATA_OPEN_AT = re.compile(re.escape(_CDATA_OPEN))
 #: The start of a reference that the next chunk may finish.
@@ -735,8 +324,8 @@ class _Scanner:
 
     def declare_late(self, prefix: bytes) -> None:
         """Declare ``prefix`` on every start tag outside CDATA that uses it from now on."""
-        self.late[prefix] = _MEANINGFUL.get(prefix, UNDECLARED_NAMESPACE.encode())
-        self._late_tag = re.compile(b"<(" + b"|".join(map(re.escape, self.late)) + b"):" + _NAME)
+        self.late[prefix] = MEANINGFUL.get(prefix, UNDECLARED_NAMESPACE.encode())
+        self._late_tag = re.compile(b"<(" + b"|".join(map(re.escape, self.late)) + b"):" + NAME)
 
     def feed(self, chunk: bytes) -> bytes:
         """The repaired bytes of ``chunk``; a few may be held back until the next one."""
@@ -745,7 +334,7 @@ class _Scanner:
         if self._late_tag is not None:
             # wp:/dc: elements are counted as the head's injection counts them: CDATA too.
             self.repairs["undeclared_prefixes"] += sum(
-                1 for m in self._late_tag.finditer(data) if m.group(1) in _MEANINGFUL
+                1 for m in self._late_tag.finditer(data) if m.group(1) in MEANINGFUL
             )
         return self._scan(data, len(data) - _undecided_tail(data))
 

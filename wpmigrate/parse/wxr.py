@@ -1,9 +1,12 @@
-"""Streaming WXR reader: export bytes in, :class:`~wpmigrate.models.Post` records out.
+"""The XML walk: one WXR document's bytes in, :class:`~wpmigrate.models.Post` records out.
 
 One ``<item>`` is in memory at a time: lxml's pull parser builds it, the reader
 turns it into a :class:`Post` with its :class:`Comment` list, and the element is
 cleared and detached before the next one is read, so memory is bounded by the
-largest post, not by the file.
+largest post, not by the file. The bytes come repaired from
+:func:`~wpmigrate.parse.repair.normalise`; the fields' text is made into values
+by :mod:`.fields`; a parse error is put into words by :mod:`.faults`. Several
+documents read as one export are :mod:`.exports`' job.
 
 The WordPress namespace is recognised from the tags themselves (any
 ``http(s)://wordpress.org/export/X.Y/``), so WXR 1.0, 1.1 and 1.2 read alike.
@@ -12,9 +15,8 @@ The WordPress namespace is recognised from the tags themselves (any
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import Any, cast
 
 from lxml import etree
@@ -31,18 +33,16 @@ from ..models import (
     normalise_type,
     plain_text,
 )
-from .repair import UNDECLARED_NAMESPACE, NeedsRepair, Repairs, normalise
-from .seen import SeenKeys, SeenPosts
-from .sources import Source, read_all
+from .dedupe import dedupe_within_post
+from .faults import NeedsRepair, comment_too_large, lost_place, syntax_error
+from .fields import Dates, IdPool, by_post_author, id_from_link, int_or_none, number_or_none
+from .prolog import UNDECLARED_NAMESPACE
+from .repair import normalise
+from .repairs import Repairs
 
 _UNDECLARED = "{" + UNDECLARED_NAMESPACE + "}"
 _WP_NAMESPACE = re.compile(r"^https?://wordpress\.org/export/\d+\.\d+/$")
 _DC_CREATOR = "{http://purl.org/dc/elements/1.1/}creator"
-_MYSQL_DATE = re.compile(
-    r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]) (?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d"
-)
-_ZERO_DATES = frozenset({"", "0000-00-00 00:00:00", "0000-00-00"})
-
 #: Local names of the ``wp:`` children of an item the reader uses.
 _ITEM_FIELDS = frozenset(
     {
@@ -88,14 +88,6 @@ _NO_POST = Post(id=0, type="")
 MAX_COMMENT_SIZE = 64 << 20
 
 
-def format_size(size: int) -> str:
-    """``67108864`` -> ``64 MiB`` (what ``--max-comment-size`` reads back)."""
-    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
-        if size >= 1 << shift and size % (1 << shift) == 0:
-            return f"{size >> shift} {unit}"
-    return f"{size:,} bytes"
-
-
 def wp_local_name(tag: object) -> str | None:
     """The local name of a tag in a WordPress export namespace, else ``None``.
 
@@ -138,66 +130,6 @@ class _TagTable(dict[object, str | None]):
         return key
 
 
-@dataclass(slots=True)
-class _Dates:
-    """Turns MySQL datetimes into ISO 8601, counting what had to be repaired.
-
-    WordPress writes ``YYYY-MM-DD HH:MM:SS``: that form is converted by slicing
-    (the hot path) once it is known to be a real date. Anything else is parsed
-    as ISO 8601; a local time keeps its wall clock, a UTC time is converted to
-    UTC; an impossible date becomes ``None`` and is counted.
-    """
-
-    repairs: Repairs
-
-    def local(self, raw: str) -> tuple[str | None, datetime | None]:
-        """ISO local time, and its datetime when parsing it was needed anyway."""
-        value = raw.strip()
-        if _MYSQL_DATE.fullmatch(value) and _real_day(value):
-            return value[:10] + "T" + value[11:], None
-        moment = self._parse(value, to_utc=False)
-        return (None if moment is None else moment.isoformat(timespec="seconds")), moment
-
-    def utc(self, raw: str) -> str | None:
-        """ISO UTC time with ``Z``."""
-        value = raw.strip()
-        if _MYSQL_DATE.fullmatch(value) and _real_day(value):
-            return value[:10] + "T" + value[11:] + "Z"
-        return iso_utc(self._parse(value, to_utc=True))
-
-    def moment(self, raw: str, to_utc: bool = False) -> datetime | None:
-        """The datetime of a value :meth:`local` or :meth:`utc` already accepted."""
-        value = raw.strip()
-        if value in _ZERO_DATES:
-            return None
-        try:
-            moment = datetime.fromisoformat(value)
-            if moment.tzinfo is not None and to_utc:
-                moment = moment - (moment.utcoffset() or timedelta())
-        except (ValueError, OverflowError):
-            return None
-        return moment.replace(tzinfo=None)
-
-    def _parse(self, value: str, to_utc: bool) -> datetime | None:
-        if value in _ZERO_DATES:
-            return None
-        moment = self.moment(value, to_utc)
-        if moment is None:
-            self.repairs["bad_dates"] += 1
-        return moment
-
-
-def _real_day(value: str) -> bool:
-    """Whether a ``YYYY-MM-DD …`` the pattern accepted names a real day (not 02-30)."""
-    if value[8:10] <= "28":
-        return True
-    try:
-        datetime.fromisoformat(value[:10])
-    except ValueError:
-        return False
-    return True
-
-
 _ITEM_END = b"</item>"
 
 
@@ -232,40 +164,6 @@ def _item_pieces(chunks: Iterable[bytes]) -> Iterator[bytes]:
             yield rest
     if tail:
         yield tail
-
-
-#: libxml2 error codes, by what they mean here (lxml's ErrorTypes has the numbers).
-_ERROR_TEXT = {
-    etree.ErrorTypes.ERR_CDATA_NOT_FINISHED: "CDATA section not finished",
-    etree.ErrorTypes.ERR_TAG_NAME_MISMATCH: "opening and ending tag mismatch",
-    etree.ErrorTypes.ERR_TAG_NOT_FINISHED: "premature end of data in a tag",
-    etree.ErrorTypes.ERR_DOCUMENT_END: "extra content at the end of the document",
-    etree.ErrorTypes.ERR_UNDECLARED_ENTITY: "undeclared entity",
-    etree.ErrorTypes.ERR_NAME_REQUIRED: "a name was expected",
-    etree.ErrorTypes.ERR_GT_REQUIRED: "'>' was expected",
-    etree.ErrorTypes.ERR_LT_IN_ATTRIBUTE: "'<' in an attribute value",
-    etree.ErrorTypes.ERR_INVALID_CHAR: "a character not allowed in XML",
-    etree.ErrorTypes.ERR_MISPLACED_CDATA_END: "']]>' outside a CDATA section",
-}
-
-
-def _libxml2_message(exc: etree.XMLSyntaxError) -> str:
-    """What went wrong, in one line that quotes no comment text.
-
-    libxml2's own first line is used (it names the tags involved), behind a
-    wording of ours for the error codes that matter: its text has changed
-    between versions (2.14 lost some messages), its code has not.
-    """
-    code: int = exc.code  # type: ignore[attr-defined]  # lxml's ParseError.code; stubs lag
-    ours = _ERROR_TEXT.get(code)
-    # libxml2 appends a quote of the text to some messages ("CData section not
-    # finished\n<the comment so far>"): the error must stay one line, and must
-    # not echo comment text.
-    theirs = re.sub(r",? line \d+, column \d+.*$", "", (exc.msg or "").strip().split("\n", 1)[0])
-    if ours is None:
-        return theirs or f"libxml2 error {code}"
-    detail = theirs.partition(":")[2].strip() if ":" in theirs else ""
-    return f"{ours}: {detail}" if detail else ours
 
 
 class _RefuseAll(etree.Resolver):
@@ -307,25 +205,6 @@ def _after_last_item(channel: etree._Element) -> list[etree._Element]:
     return found[::-1]
 
 
-class IdPool:
-    """Negative ids for items and comments that have none: -1, -2, …
-
-    Shared by every reader of one run (ids stay unique across files) and
-    rewindable, so a document read a second time gets the same ids.
-    """
-
-    def __init__(self) -> None:
-        self.next_id = -1
-
-    def __iter__(self) -> IdPool:
-        return self
-
-    def __next__(self) -> int:
-        value = self.next_id
-        self.next_id -= 1
-        return value
-
-
 @dataclass
 class WxrReader:
     """Reads one export document. Create one per source; iterate :meth:`posts`.
@@ -348,7 +227,7 @@ class WxrReader:
     site: Site | None = None
     authors: dict[str, Author] = field(default_factory=dict)
     posts_read: int = 0
-    _dates: _Dates = field(init=False)
+    _dates: Dates = field(init=False)
     _item_tags: _TagTable = field(init=False)
     _comment_tags: _TagTable = field(init=False)
     _meta_tags: _TagTable = field(init=False)
@@ -367,7 +246,7 @@ class WxrReader:
     _comments_open: int = 0
 
     def __post_init__(self) -> None:
-        self._dates = _Dates(self.repairs)
+        self._dates = Dates(self.repairs)
         item_extra = {"title": "title", "link": "link", "guid": "guid", _DC_CREATOR: "creator"}
         self._item_tags = _TagTable(_ITEM_FIELDS | {"comment"}, item_extra)
         self._comment_tags = _TagTable(_COMMENT_FIELDS)
@@ -428,22 +307,21 @@ class WxrReader:
         """
         assert self._comment_at is not None
         start, line = self._comment_at
-        if self._fed - start <= self.max_comment_size:
-            return
-        read = self.posts_read
-        raise DataError(
-            f"a comment larger than {format_size(self.max_comment_size)} starts here "
-            f"(raise the limit with --max-comment-size); "
-            f"{read} {'post was' if read == 1 else 'posts were'} read before it",
-            self.source,
-            line,
-        )
+        if self._fed - start > self.max_comment_size:
+            raise comment_too_large(self.source, line, self.max_comment_size, self.posts_read)
 
     def _fault(self, exc: etree.XMLSyntaxError, at_end: bool = False) -> Exception:
         """What a parse error means: a defect to repair on the fast path, else the end."""
         if not self.repair:
             return NeedsRepair(str(exc))
-        return self._syntax_error(exc, at_end)
+        return syntax_error(
+            exc,
+            self.source,
+            self.posts_read,
+            at_end=at_end,
+            root_closed=self._root_closed,
+            in_item=self._in_item,
+        )
 
     def _drain(self, parser: etree.XMLPullParser) -> Iterator[Post]:
         for event, found in parser.read_events():
@@ -542,13 +420,7 @@ class WxrReader:
         """The parser gave an element outside the document: a fault it did not report."""
         if not self.repair:
             return NeedsRepair("the parser restarted")
-        read = self.posts_read
-        return DataError(
-            f"malformed XML: the parser stopped here without saying why; "
-            f"{read} {'post was' if read == 1 else 'posts were'} read before it",
-            self.source,
-            cast(int, element.sourceline) or 0,
-        )
+        return lost_place(self.source, cast(int, element.sourceline) or 0, self.posts_read)
 
     def _check_namespace(self, element: etree._Element) -> None:
         namespaces = (element.nsmap or {}).values()
@@ -560,33 +432,6 @@ class WxrReader:
                 self.source,
                 line,
             )
-
-    def _syntax_error(self, exc: etree.XMLSyntaxError, at_end: bool = False) -> DataError:
-        """A parse error as one line: where, what, and how much was read before it.
-
-        The classification rests on what the reader knows, not on libxml2's
-        wording (which changes between versions): an error raised only when the
-        input ended, with ``<rss>`` still open, is a truncated file.
-        """
-        line, column = exc.position if exc.position else (0, 0)
-        read = self.posts_read
-        posts = f"{read} complete {'post' if read == 1 else 'posts'}"
-        if at_end and not self._root_closed:
-            where = "inside an item" if self._in_item else "before the end of the channel"
-            return DataError(
-                f"malformed XML: the export is truncated: it ends {where}; "
-                f"{read} {'post was' if read == 1 else 'posts were'} read before the cut",
-                self.source,
-                line,
-                column,
-            )
-        message = _libxml2_message(exc)
-        if self._in_item:
-            message += (
-                f" (inside the item after {posts}: that item and everything after it "
-                "were not read)"
-            )
-        return DataError(f"malformed XML: {message}", self.source, line, column)
 
     # --- channel header -------------------------------------------------------------
 
@@ -623,7 +468,7 @@ class WxrReader:
         if login:
             self.authors[login] = Author(
                 login=login,
-                id=_int_or_none(values.get("author_id", "")),
+                id=int_or_none(values.get("author_id", "")),
                 email=values.get("author_email", ""),
                 display_name=plain_text(values.get("author_display_name", "")),
             )
@@ -649,9 +494,9 @@ class WxrReader:
             elif key not in values:  # the first of a repeated field wins, as in WordPress
                 values[key] = _text(child)
 
-        post_id = _int_or_none(values.get("post_id", ""))
+        post_id = int_or_none(values.get("post_id", ""))
         if not post_id:
-            post_id = _id_from_link(values.get("link", "")) or _id_from_link(values.get("guid", ""))
+            post_id = id_from_link(values.get("link", "")) or id_from_link(values.get("guid", ""))
             if post_id:
                 self.repairs["post_ids_from_links"] += 1
             else:
@@ -679,13 +524,13 @@ class WxrReader:
             author=plain_text(values.get("creator", "")),
             date=date,
             date_gmt=date_gmt,
-            parent_id=_int_or_none(values.get("post_parent", "")) or 0,
+            parent_id=int_or_none(values.get("post_parent", "")) or 0,
             gmt_offset=offset,
         )
         author = self.authors.get(post.author)
         post.author_name = author.display_name if author and author.display_name else post.author
         post.comments = self._read_comments(comment_elements, post, author)
-        _dedupe_within_post(post, self.synthetic_ids, self.repairs)
+        dedupe_within_post(post, self.synthetic_ids, self.repairs)
         return post
 
     def _read_comments(
@@ -731,18 +576,18 @@ class WxrReader:
         get = values.get
         repairs = self.repairs
 
-        comment_id = _number(get("comment_id", ""))
+        comment_id = number_or_none(get("comment_id", ""))
         if not comment_id:
             comment_id = next(self.synthetic_ids)
             repairs["missing_comment_ids"] += 1
         raw = get("comment_parent", "")
-        parent_id = _number(raw)
+        parent_id = number_or_none(raw)
         if parent_id is None:
             parent_id = 0
             if raw.strip():
                 repairs["bad_parent_ids"] += 1
         raw = get("comment_user_id", "")
-        user_id = _number(raw)
+        user_id = number_or_none(raw)
         if user_id is None:
             user_id = 0
             if raw.strip():
@@ -772,22 +617,8 @@ class WxrReader:
             normalise_status(get("comment_approved", "1")),
             normalise_type(get("comment_type", "")),
             meta,
-            _by_post_author(author, user_id, email),
+            by_post_author(author, user_id, email),
         )
-
-
-def _by_post_author(author: Author | None, user_id: int, email: str) -> bool:
-    """The post author wrote it: same user id, or failing that the same e-mail.
-
-    A name proves nothing (anyone can type one), and a user id only counts when
-    the export's author table gives the post author that id.
-    """
-    if author is None:
-        return False
-    if user_id and author.id is not None and user_id == author.id:
-        return True
-    own = author.email.strip().lower()
-    return bool(own) and email.lower() == own
 
 
 def _add_meta(meta: dict[str, str | list[str]], element: etree._Element, tags: _TagTable) -> None:
@@ -814,187 +645,3 @@ def _put_meta(meta: dict[str, str | list[str]], key: str, value: str) -> None:
         present.append(value)
     else:
         meta[key] = [present, value]
-
-
-def _dedupe_within_post(post: Post, synthetic_ids: Iterator[int], repairs: Repairs) -> None:
-    """Drop exact repeats of a comment in one item; renumber different comments sharing an id."""
-    seen: dict[int, Comment] = {}
-    kept = []
-    for comment in post.comments:
-        first = seen.get(comment.id)
-        if first is None:
-            seen[comment.id] = comment
-        elif first == comment:
-            repairs["duplicate_comments"] += 1
-            continue
-        else:
-            comment.id = next(synthetic_ids)
-            repairs["renumbered_comments"] += 1
-        kept.append(comment)
-    post.comments = kept
-
-
-_MAX_ID = 1 << 64
-_WORD = (1 << 64) - 1
-_ID_IN_LINK = re.compile(r"[?&](?:p|page_id|attachment_id)=(\d+)(?:&|#|$)")
-
-
-def _id_from_link(link: str) -> int | None:
-    """The post id in a default WordPress permalink (``/?p=42``), else ``None``."""
-    found = _ID_IN_LINK.search(link.strip())
-    return (_int_or_none(found.group(1)) or None) if found else None
-
-
-def _number(raw: str) -> int | None:
-    """:func:`_int_or_none`, with the common case (a few digits, no spaces) first."""
-    if raw.isdigit() and raw.isascii() and len(raw) < 19:
-        return int(raw)
-    return _int_or_none(raw)
-
-
-def _int_or_none(raw: str) -> int | None:
-    """A non-negative ASCII integer (WordPress ids, parents, user ids), else ``None``."""
-    value = raw.strip()
-    # Past 20 digits it is no id (2**64 has 20): do not even make it an int.
-    if not (value.isascii() and value.isdigit()) or len(value) > 20:
-        return None
-    number = int(value)
-    # WordPress ids are BIGINT UNSIGNED: a bigger "id" is not one (and would not
-    # fit the JSON encoder or the (post, comment) dedupe keys).
-    return number if number < _MAX_ID else None
-
-
-@dataclass
-class ExportReader:
-    """Reads several sources as one export: comments deduplicated by (post id, comment id).
-
-    Iterate :meth:`posts`; afterwards :attr:`sites`, :attr:`authors` and
-    :attr:`repairs` describe everything read.
-    """
-
-    repairs: Repairs = field(default_factory=Repairs)
-    encoding: str | None = None
-    max_comment_size: int = MAX_COMMENT_SIZE
-    """The largest comment read (see :data:`MAX_COMMENT_SIZE`)."""
-    sites: list[Site] = field(default_factory=list)
-    authors: dict[str, Author] = field(default_factory=dict)
-    items_read: int = 0
-    """Items read (before deduplication) in the documents finished so far."""
-    _synthetic_ids: IdPool = field(default_factory=IdPool)
-    deduper: Deduper = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.deduper = Deduper(self.repairs)
-
-    def posts(self, sources: Iterable[Source]) -> Iterator[Post]:
-        """Yield the posts of every source in order, each comment once."""
-        for source in sources:
-            reopen = (lambda source=source: read_all(source)) if source.reopenable else None
-            yield from self.posts_from(read_all(source), source.name, reopen)
-
-    def posts_from(
-        self,
-        chunks: Iterable[bytes],
-        name: str,
-        reopen: Callable[[], Iterable[bytes]] | None = None,
-        skip: int = 0,
-    ) -> Iterator[Post]:
-        """Yield the posts of one export given as byte chunks (``name`` is for messages).
-
-        With ``reopen`` (a way to read the document again) a clean export takes
-        the fast path: bytes go straight to the parser. At the first defect the
-        document is read again from the start with repairs, and the posts
-        already yielded are skipped: the result is the same as a repairing read,
-        at the parser's own speed for exports that need no repair.
-        ``skip`` items at the start are read but not yielded (another reader
-        yielded them already).
-        """
-        if reopen is not None and self.encoding is None:
-            repairs_before = Repairs(self.repairs)
-            ids_before = self._synthetic_ids.next_id
-            fast = WxrReader(
-                name,
-                self.repairs,
-                self._synthetic_ids,
-                repair=False,
-                skip=skip,
-                max_comment_size=self.max_comment_size,
-            )
-            try:
-                yield from self._read(fast, chunks)
-                return
-            except (NeedsRepair, DataError):
-                # Start again as a repairing read would: same counts, same ids,
-                # and the same error if the document is beyond repair.
-                skip = max(skip, fast.posts_read)
-                self.repairs.clear()
-                self.repairs.update(repairs_before)
-                self._synthetic_ids.next_id = ids_before
-                chunks = reopen()
-        reader = WxrReader(
-            name,
-            self.repairs,
-            self._synthetic_ids,
-            self.encoding,
-            skip=skip,
-            max_comment_size=self.max_comment_size,
-        )
-        yield from self._read(reader, chunks)
-
-    def _read(self, reader: WxrReader, chunks: Iterable[bytes]) -> Iterator[Post]:
-        try:
-            for post in reader.posts(chunks):
-                if self._dedupe(post):
-                    yield post
-        except BaseException as exc:
-            will_retry = not reader.repair and isinstance(exc, (NeedsRepair, DataError))
-            if not will_retry:  # else the repairing read records what this one saw
-                self._record(reader)
-            raise
-        self._record(reader)
-
-    def _record(self, reader: WxrReader) -> None:
-        self.items_read += reader.posts_read
-        if reader.site is not None:
-            self.sites.append(reader.site)
-        self.authors.update(reader.authors)
-
-    def _dedupe(self, post: Post) -> bool:
-        """Remove comments already read; whether the post is still worth yielding."""
-        fresh = self.deduper.fresh(
-            post.id, tuple(post.summary().values()), [c.id for c in post.comments]
-        )
-        if fresh is None:
-            return False
-        if not all(fresh):
-            post.comments = [c for c, new in zip(post.comments, fresh, strict=True) if new]
-        return True
-
-
-@dataclass
-class Deduper:
-    """Remembers what was read, so each comment is output once across items and files.
-
-    An item that repeats a post already read (same id and header) with no new
-    comment is skipped; different items sharing an id (real exports have them)
-    are all kept. Comments are keyed by (post id, comment id).
-    """
-
-    repairs: Repairs
-    _seen_comments: SeenKeys = field(default_factory=SeenKeys)
-    _seen_posts: SeenPosts = field(default_factory=SeenPosts)
-
-    def fresh(
-        self, post_id: int, header: tuple[Any, ...], comment_ids: list[int]
-    ) -> list[bool] | None:
-        """For each comment, whether it is new; ``None`` if the whole item is a repeat."""
-        fingerprint = hash(header)
-        repeated_post = self._seen_posts.swap(post_id, fingerprint) == fingerprint & _WORD
-        flags = self._seen_comments.add_many(post_id, comment_ids)
-        repeats = flags.count(False)
-        if repeats:
-            self.repairs["duplicate_comments"] += repeats
-        if repeated_post and not any(flags):
-            self.repairs["duplicate_posts"] += 1
-            return None
-        return flags

@@ -184,7 +184,7 @@ def read_groups(
     Comment lines are grouped while their ``post_id`` stays the same; a post
     whose lines come in two runs yields two groups (threading needs a post's
     comments together, as ``extract`` writes them). ``repairs`` (the reader's
-    :class:`~wpmigrate.parse.repair.Repairs`) counts the lone surrogates replaced.
+    :class:`~wpmigrate.parse.repairs.Repairs`) counts the lone surrogates replaced.
     """
     summary: Record | None = None
     current: int | None = None
