@@ -142,19 +142,16 @@ class ArrayPerPost(Tuples):
 
 
 def _wpmigrate() -> type:
-    """The structure the reader uses, whatever it is now."""
-    from wpmigrate.parse.dedupe import SeenKeys, SeenPosts
+    """The structure the reader uses, whatever it is now (with its dict of headers)."""
+    from wpmigrate.parse.dedupe import SeenComments
 
-    class Ours:
+    class Ours(Tuples):
         def __init__(self) -> None:
-            self.keys = SeenKeys()
-            self.posts = SeenPosts()
+            super().__init__()
+            self.comments = SeenComments()
 
         def add_many(self, post_id: int, comment_ids: list[int]) -> list[bool]:
-            return self.keys.add_many(post_id, comment_ids)
-
-        def swap(self, post_id: int, fingerprint: int) -> int | None:
-            return self.posts.swap(post_id, fingerprint)
+            return self.comments.add_many(post_id, comment_ids)
 
     return Ours
 
@@ -198,9 +195,8 @@ CANDIDATES: dict[str, Callable[[], type]] = {
 # --- the keys -------------------------------------------------------------------------
 
 
-def keys_for(comments: int, seed: int) -> Path:
+def keys_for(comments: int, seed: int, out: Path = HERE / "out") -> Path:
     """A cached file of the (post id, comment ids) of a generated export of ``comments``."""
-    out = HERE / "out"
     out.mkdir(exist_ok=True)
     path = out / f"seen-keys-{comments}-seed{seed}.bin"
     if path.exists():
@@ -306,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", help="comma-separated candidates (default: all)")
     parser.add_argument("--rev", help="also measure seen.py's table as at this git revision")
+    parser.add_argument("--out", type=Path, default=HERE / "out", help="where keys are cached")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--traced", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -318,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     names = args.only.split(",") if args.only else list(CANDIDATES)
     if args.rev:
         names.insert(0, "rev:" + args.rev)
-    path = keys_for(args.comments, args.seed)
+    path = keys_for(args.comments, args.seed, args.out)
     posts, _counts, ids = load(path)
     print(
         f"{len(ids):,} comments in {len(posts):,} items (wxrgen seed {args.seed}); "

@@ -219,7 +219,7 @@ class WxrReader:
     """Overrides the encoding the document declares."""
     repair: bool = True
     """Repair known defects; ``False`` is the fast path, which raises
-    :class:`~wpmigrate.parse.repair.NeedsRepair` at the first defect instead."""
+    :class:`~wpmigrate.parse.faults.NeedsRepair` at the first defect instead."""
     skip: int = 0
     """Read but do not yield this many items (a second, repairing read)."""
     max_comment_size: int = MAX_COMMENT_SIZE
