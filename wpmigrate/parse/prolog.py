@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from ..errors import DataError
 from .encoding import without_forbidden
 
+#: An XML name as WordPress exports use them (prefix or local part), in bytes.
 NAME = rb"[A-Za-z_][\w.-]*"
 _START_TAG = re.compile(
     rb"<(" + NAME + rb"(?::" + NAME + rb")?)"
     rb"((?:\s+[^\s=>/]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*/?>"
 )
+#: A namespace prefix being declared (``xmlns:foo=``), and one being used (``<foo:bar``).
 DECLARED_PREFIX = re.compile(rb"\bxmlns:(" + NAME + rb")\s*=")
 USED_PREFIX = re.compile(rb"</?(" + NAME + rb"):" + NAME)
 
