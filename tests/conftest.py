@@ -26,6 +26,7 @@ from wpmigrate.cli import cli
 from wpmigrate.errors import WpmigrateError
 from wpmigrate.models import comment_record
 from wpmigrate.parse.exports import ExportReader
+from wpmigrate.render.json_archive_reader import KEEP, JsonSkeleton
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -186,3 +187,24 @@ def seeds_dir() -> Path:
     seeds = CORPUS.parent / "seeds"
     _shared(seeds.is_dir(), f"seed pages not found at {seeds} (the shared folder beside the repo)")
     return seeds
+
+
+def skeleton_fed(data: bytes, size: int) -> Any:
+    """What :class:`JsonSkeleton` makes of ``data`` fed in pieces of ``size`` bytes."""
+    skeleton = JsonSkeleton()
+    for start in range(0, len(data), size):
+        skeleton.feed(data[start : start + size])
+    skeleton.feed(b"", final=True)
+    return skeleton.load()
+
+
+def shortened(value: Any) -> Any:
+    """What the skeleton keeps of a value: strings over KEEP bytes of JSON text emptied."""
+    if isinstance(value, str):
+        size = len(json.dumps(value, ensure_ascii=False)[1:-1].encode())
+        return value if size <= KEEP else ""
+    if isinstance(value, list):
+        return [shortened(item) for item in value]
+    if isinstance(value, dict):
+        return {key: shortened(item) for key, item in value.items()}
+    return value

@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 import pytest
-from conftest import GOLDEN
+from conftest import GOLDEN, shortened, skeleton_fed
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,9 +25,7 @@ from wpmigrate.conversation.thread import thread
 from wpmigrate.privacy import PUBLIC_FIELDS, TREE_FIELDS
 from wpmigrate.render.json_archive import dumps, render_json
 from wpmigrate.render.json_archive_reader import (
-    KEEP,
     InvalidJson,
-    JsonSkeleton,
     content_regions,
     load_skeleton,
     read_post,
@@ -166,26 +164,6 @@ def test_the_golden_archives_read_the_same_in_both_formats(name: str) -> None:
 # ---------------------------------------------------------------- the skeleton and the libraries
 
 
-def shortened(value: Any) -> Any:
-    """What the skeleton keeps: strings over KEEP bytes of JSON text become empty."""
-    if isinstance(value, str):
-        size = len(json.dumps(value, ensure_ascii=False)[1:-1].encode())
-        return value if size <= KEEP else ""
-    if isinstance(value, list):
-        return [shortened(item) for item in value]
-    if isinstance(value, dict):
-        return {key: shortened(item) for key, item in value.items()}
-    return value
-
-
-def fed(data: bytes, size: int) -> Any:
-    skeleton = JsonSkeleton()
-    for start in range(0, len(data), size):
-        skeleton.feed(data[start : start + size])
-    skeleton.feed(b"", final=True)
-    return skeleton.load()
-
-
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=300)
     | st.text(alphabet='"\\\n\t\x01é😀a', max_size=400),
@@ -199,7 +177,7 @@ json_values = st.recursive(
 @given(value=json_values, size=st.integers(1, 64))
 def test_the_skeleton_reads_what_orjson_reads(value: Any, size: int) -> None:
     data = dumps(value)  # the archive's own writer
-    assert fed(data, size) == shortened(orjson.loads(data))
+    assert skeleton_fed(data, size) == shortened(orjson.loads(data))
 
 
 @pytest.mark.skipif(importlib.util.find_spec("ijson") is None, reason="ijson not installed")
@@ -209,7 +187,7 @@ def test_the_skeleton_reads_what_ijson_reads(value: Any, size: int) -> None:
     import ijson
 
     data = dumps(value)
-    assert fed(data, size) == shortened(next(ijson.items(data, "")))
+    assert skeleton_fed(data, size) == shortened(next(ijson.items(data, "")))
 
 
 def test_what_the_skeleton_reads_and_orjson_does_not() -> None:
@@ -247,4 +225,4 @@ def test_a_bad_string_is_reported_on_its_line(
     with pytest.raises(json.JSONDecodeError) as expected:
         json.loads(data)
     with pytest.raises(InvalidJson, match=rf"^line {expected.value.lineno}: "):
-        fed(data, size)
+        skeleton_fed(data, size)

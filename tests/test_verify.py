@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CUSTOMER_LOVE, GOLDEN, invoke, load_script
+from conftest import CUSTOMER_LOVE, GOLDEN, invoke, load_script, shortened, skeleton_fed
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -343,25 +343,6 @@ def test_finding_lines() -> None:
 # ---------------------------------------------------------------- streaming readers
 
 
-def skeleton_of(data: bytes, size: int) -> Any:
-    skeleton = JsonSkeleton()
-    for start in range(0, len(data), size):
-        skeleton.feed(data[start : start + size])
-    skeleton.feed(b"", final=True)
-    return skeleton.load()
-
-
-def shortened(value: Any) -> Any:
-    """What the skeleton keeps: strings over 256 bytes of JSON text become empty."""
-    if isinstance(value, str):
-        return value if len(json.dumps(value, ensure_ascii=False)[1:-1].encode()) <= 256 else ""
-    if isinstance(value, list):
-        return [shortened(item) for item in value]
-    if isinstance(value, dict):
-        return {key: shortened(item) for key, item in value.items()}
-    return value
-
-
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=300)
     | st.text(alphabet='"\\\n\t\x01é😀a', max_size=400)
@@ -378,7 +359,7 @@ def test_the_json_skeleton_is_the_document_with_long_strings_emptied(
     value: Any, size: int, indent: int | None
 ) -> None:
     data = json.dumps(value, indent=indent, ensure_ascii=False).encode()
-    assert skeleton_of(data, size) == shortened(value)
+    assert skeleton_fed(data, size) == shortened(value)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -396,7 +377,7 @@ def test_the_json_skeleton_rejects_what_json_rejects(
     except ValueError:
         valid = False
     try:
-        skeleton_of(broken, size)
+        skeleton_fed(broken, size)
         read = True
     except InvalidJson:
         read = False
@@ -408,7 +389,7 @@ def test_a_string_is_measured_in_bytes_of_json_text_whatever_the_chunks(size: in
     escaped = "\x01" * 50  # 50 characters, 300 bytes as JSON text
     plain = "a" * 256
     data = json.dumps([escaped, plain, plain + "a", "\n" * 128, "\n" * 129]).encode()
-    assert skeleton_of(data, size) == ["", plain, "", "\n" * 128, ""]
+    assert skeleton_fed(data, size) == ["", plain, "", "\n" * 128, ""]
 
 
 def test_a_50_mb_string_leaves_a_small_skeleton() -> None:
